@@ -1,0 +1,296 @@
+"""The one secured, dealer-scoped base that every admin screen inherits.
+
+Views stay configuration: they name columns, filters and roles; this base
+supplies authentication, role checks, dealer scoping of every query path
+(list, count, detail, edit, delete, export, relation dropdowns, ajax
+lookups), Chinese labels from the models' Column.info, local time display,
+optimistic locking and the audit trail.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import filters as admin_filters
+from flask_admin.model.form import converts
+from flask_admin.model import typefmt
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+from wtforms.fields import DateTimeField
+from wtforms.validators import ValidationError
+
+from models import Campaign, Notification, db
+from models.audit import record
+from models.base import UTCDateTime
+from models.org import ROLES
+from models.scoping import may_see_dealer, scope_clause, scoped
+from web import LOCAL_TZ
+
+ALL_ROLES = frozenset(ROLES)
+STALE = "此记录已被他人修改，请刷新页面后重新编辑（您的输入仍保留在下方）。"
+
+
+def _local_datetime(view: Any, value: dt.datetime, name: str) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value.tzinfo else str(value)
+
+
+def _yes_no(view: Any, value: bool, name: str) -> str:
+    return "✔" if value else "✘"
+
+
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update({dt.datetime: _local_datetime, bool: _yes_no,
+                        dt.date: lambda v, value, n: value.isoformat()})
+
+
+def current_dealer_id() -> int | None:
+    return getattr(current_user, "dealer_id", None)
+
+
+class ModelConverter(AdminModelConverter):
+    @converts("UTCDateTime")
+    def conv_utc_datetime(self, field_args: dict, **extra: Any):
+        return self.convert_datetime(field_args, **extra)
+
+
+class UTCFilterConverter(FilterConverter):
+    @admin_filters.convert("utcdatetime")
+    def conv_utc_datetime(self, column: Any, name: str, **kwargs: Any):
+        return self.conv_datetime(column, name, **kwargs)
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Ajax relation lookups restricted to what the current user may see."""
+
+    def get_query(self):
+        return scoped(super().get_query(), self.model, current_user)
+
+    def get_one(self, pk: Any) -> Any:
+        clause = scope_clause(self.model, current_user)
+        obj = super().get_one(pk)
+        if obj is not None and clause is not None:
+            visible = db.session.scalar(select(func.count()).select_from(self.model)
+                                        .where(clause, self.model.id == obj.id))
+            if not visible:
+                return None
+        return obj
+
+
+def ajax(model: type, *fields: str, **options: Any) -> ScopedAjaxLoader:
+    options.setdefault("fields", fields)
+    options.setdefault("page_size", 20)
+    options.setdefault("placeholder", "输入关键字搜索…")
+    return ScopedAjaxLoader(model.__tablename__, db, model, **options)
+
+
+class SecureModelView(ModelView):
+    """Base of every screen: roles, dealer scope, labels, locking, audit."""
+
+    read_roles: ClassVar[frozenset[str]] = ALL_ROLES
+    write_roles: ClassVar[frozenset[str]] = frozenset({"hq_admin"})
+    form_base_class = FlaskForm
+    model_form_converter = ModelConverter
+    filter_converter = UTCFilterConverter()
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, dt.datetime: _local_datetime}
+    can_view_details = True
+    can_export = True
+    export_types = ["csv", "xlsx"]
+    page_size = 50
+    can_set_page_size = True
+    column_display_pk = False
+    form_excluded_columns = ["created_at", "updated_at", "version_id"]
+    column_exclude_list = ["version_id", "updated_at"]
+    column_details_exclude_list = ["version_id"]
+    column_export_exclude_list = ["version_id"]
+
+    def __init__(self, model: type, session: Any = None, **kwargs: Any) -> None:
+        self._derive_labels(model)
+        super().__init__(model, session or db, **kwargs)
+
+    # --- configuration drawn from the models' Column.info -------------------------------
+    def _derive_labels(self, model: type) -> None:
+        labels: dict[str, str] = {}
+        descriptions: dict[str, str] = {}
+        choices: dict[str, list[tuple[str, str]]] = {}
+        mapper = inspect(model)
+        for prop in mapper.column_attrs:
+            info = prop.columns[0].info
+            if "label" in info:
+                labels[prop.key] = info["label"]
+            if "help" in info:
+                descriptions[prop.key] = info["help"]
+            if "choices" in info:
+                choices[prop.key] = list(info["choices"].items())
+        for rel in mapper.relationships:
+            local = next(iter(rel.local_columns), None)
+            if local is not None and "label" in local.info:
+                labels[rel.key] = local.info["label"]
+        self.column_labels = {**labels, **(self.column_labels or {})}
+        self.column_descriptions = {**descriptions, **(self.column_descriptions or {})}
+        self.form_choices = {**choices, **(self.form_choices or {})}
+        self.column_choices = {**choices, **(self.column_choices or {})}
+
+    # --- who may come in -------------------------------------------------------------------
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.role in self.read_roles
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @property
+    def _may_write(self) -> bool:
+        return current_user.is_authenticated and current_user.role in self.write_roles
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self._may_write
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self._may_write
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self._may_write
+
+    # --- dealer scope on every query path ----------------------------------------------
+    def get_query(self):
+        return scoped(super().get_query(), self.model, current_user)
+
+    def get_count_query(self):
+        return scoped(super().get_count_query(), self.model, current_user)
+
+    def get_one(self, id: Any) -> Any:
+        obj = db.session.scalar(scoped(select(self.model).where(self.model.id == id),
+                                       self.model, current_user))
+        if obj is None:
+            abort(404)
+        return obj
+
+    def _scope_relation_fields(self, form: Any) -> Any:
+        for field in form:
+            factory = getattr(field, "query_factory", None)
+            if factory is None or getattr(field, "_scoped", False):
+                continue
+            target = factory().column_descriptions[0]["entity"]
+            field.query_factory = (lambda f=factory, m=target: scoped(f(), m, current_user))
+            field._scoped = True
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = self._scope_relation_fields(super().create_form(obj))
+        if request.method == "GET":
+            self._fill_defaults(form)
+        return form
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = self._edit_form_with_version()(**self._form_kwargs(obj))
+        self._scope_relation_fields(form)
+        for field in form:
+            if isinstance(field, DateTimeField) and isinstance(field.data, dt.datetime) \
+                    and field.data.tzinfo is not None:
+                field.data = field.data.astimezone(LOCAL_TZ).replace(tzinfo=None)
+        return form
+
+    def _form_kwargs(self, obj: Any) -> dict[str, Any]:
+        from flask_admin.helpers import get_form_data
+
+        return {"formdata": get_form_data(), "obj": obj}
+
+    def _edit_form_with_version(self) -> type:
+        if getattr(self, "_versioned_edit_form", None) is None:
+            self._versioned_edit_form = type("Versioned" + self._edit_form_class.__name__,
+                                             (self._edit_form_class,),
+                                             {"version_id": HiddenField()})
+        return self._versioned_edit_form
+
+    def _fill_defaults(self, form: Any) -> None:
+        """Defaults that save typing: the user's dealer, the current campaign."""
+        if hasattr(form, "dealer") and form.dealer.data is None and current_dealer_id():
+            form.dealer.data = db.session.get(self._dealer_model(), current_dealer_id())
+        if hasattr(form, "campaign") and form.campaign.data is None:
+            form.campaign.data = db.session.scalar(
+                select(Campaign).where(Campaign.phase != "closed").order_by(Campaign.starts_on.desc()))
+
+    @staticmethod
+    def _dealer_model() -> type:
+        from models import Dealer
+
+        return Dealer
+
+    # --- writes ------------------------------------------------------------------------------
+    def update_model(self, form: Any, model: Any) -> bool:
+        submitted = form.version_id.data if hasattr(form, "version_id") else None
+        if submitted not in (None, "") and str(submitted) != str(model.version_id):
+            flash(STALE, "error")
+            return False
+        if hasattr(form, "version_id"):
+            del form.version_id  # the mapper owns the counter; never copy it from the form
+        return super().update_model(form, model)
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        for column in inspect(type(model)).columns:
+            if isinstance(column.type, UTCDateTime):
+                value = getattr(model, column.key, None)
+                if isinstance(value, dt.datetime) and value.tzinfo is None:
+                    # what people type is Asia/Shanghai wall-clock time
+                    setattr(model, column.key, value.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC))
+        if hasattr(model, "dealer_id") and "dealer_id" in inspect(type(model)).columns:
+            dealer_id = model.dealer_id if model.dealer_id is not None else \
+                getattr(getattr(model, "dealer", None), "id", None)
+            if dealer_id is None and current_dealer_id() is not None:
+                model.dealer_id = dealer_id = current_dealer_id()
+            if not may_see_dealer(current_user, dealer_id):
+                raise ValidationError("不能为其他特约店创建或修改记录")
+        problem = getattr(model, "validation_problem", lambda: None)()
+        if problem:
+            raise ValidationError(problem)
+        db.session.flush()
+        record(db.session, user=current_user, action="create" if is_created else "update",
+               entity=model)
+
+    def on_model_delete(self, model: Any) -> None:
+        record(db.session, user=current_user, action="delete", entity=model)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, StaleDataError):
+            flash(STALE, "error")
+            return True
+        if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+class ReadOnlyModelView(SecureModelView):
+    write_roles = frozenset()
+
+
+class HomeView(AdminIndexView):
+    """Landing page: the user's campaigns and unread notifications."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self):
+        campaigns = db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())).all()
+        unread = db.session.scalar(select(func.count()).select_from(Notification)
+                                   .where(Notification.user_id == current_user.id,
+                                          Notification.read.is_(False)))
+        return self.render("admin/home.html", campaigns=campaigns, unread=unread)

@@ -1,0 +1,118 @@
+"""Settings read from the environment through typed helpers.
+
+A bad value stops start-up with a message naming the variable and the value
+(healthchecks' style), instead of surfacing later as a confusing runtime error.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """A setting in the environment is missing or malformed."""
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true/false)")
+
+
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def env_database_url(name: str, default: str) -> str:
+    raw = os.environ.get(name) or default
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"{name}={raw!r} is not a database URL "
+                          "(expected sqlite:///path or postgresql+psycopg://user@host/db)") from None
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"{name}={raw!r}: only sqlite and postgresql are supported")
+    if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+        # psycopg 3 is the installed driver; bare postgresql:// would ask for psycopg2.
+        raw = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return raw
+
+
+class BaseConfig:
+    def __init__(self) -> None:
+        self.SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = env_database_url(
+            "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'campaign_desk.db'}")
+        self.PREFECT_API_URL = env_str("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+        self.PREFECT_UI_URL = env_str("PREFECT_UI_URL", "http://127.0.0.1:4200")
+        self.PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        self.SMTP_HOST = env_str("SMTP_HOST", "")
+        self.SMTP_PORT = env_int("SMTP_PORT", 25, minimum=1)
+        self.MAIL_FROM = env_str("MAIL_FROM", "campaign-desk@localhost")
+        self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 20, minimum=1) * 1024 * 1024
+        self.WKHTMLTOPDF = env_str("WKHTMLTOPDF", "/usr/bin/wkhtmltopdf")
+        self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+        self.FLASK_ADMIN_SWATCH = "cerulean"
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        self.WTF_CSRF_TIME_LIMIT = None  # a coordinator's form may stay open all day
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+
+
+class DevelopmentConfig(BaseConfig):
+    DEBUG = False
+
+
+class TestConfig(BaseConfig):
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = env_database_url("TEST_DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(BaseConfig):
+    def __init__(self) -> None:
+        super().__init__()
+        if self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 16:
+            raise ConfigError("SECRET_KEY must be set to a random value of at least 16 characters "
+                              "in production (e.g. python -c 'import secrets; print(secrets.token_hex())')")
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+
+
+CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
+
+
+def load_config(name: str | None = None) -> BaseConfig:
+    name = name or env_str("CAMPAIGN_DESK_ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(f"CAMPAIGN_DESK_ENV={name!r} must be one of {', '.join(CONFIGS)}") from None

@@ -1,0 +1,47 @@
+"""SQLAlchemy 2 typed models, one module per aggregate, plus their services."""
+from flask_sqlalchemy import SQLAlchemy
+
+from .base import Base
+
+db = SQLAlchemy(model_class=Base)
+
+from .audit import AuditLog, Notification  # noqa: E402
+from .campaign import Campaign, ChecklistItem, ChecklistTemplate, GateApproval, Participation  # noqa: E402
+from .compensation import CompensationRule, CompensationTier, LaborCompensation  # noqa: E402
+from .customer import Customer, Vehicle  # noqa: E402
+from .execution import Feedback, FeedbackRating, SignIn  # noqa: E402
+from .followup import Callback, Complaint  # noqa: E402
+from .org import Dealer, Region, User  # noqa: E402
+from .planning import PlanAttendee, PlanGoal, PlanMeeting, PlanMilestone  # noqa: E402
+from .preparation import (CustomerInvitation, DailyFlow, DailyFlowSlot, PreparationItem,  # noqa: E402
+                          Trainee, TrainingSession)
+from .reporting import (ClosingMeeting, CoachingDuty, CoachingVisit, RevenueReport,  # noqa: E402
+                        WeeklySummary, WeeklySummaryRow)
+from .workorder import WorkOrder, WorkOrderItem  # noqa: E402
+
+
+def init_db(app) -> None:
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_conn, _record) -> None:
+                # WAL lets the web and the flow runner read while one writes.
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=5000")
+                cur.close()
+
+
+__all__ = [
+    "db", "Base", "AuditLog", "Notification", "Campaign", "ChecklistItem", "ChecklistTemplate",
+    "GateApproval", "Participation", "CompensationRule", "CompensationTier", "LaborCompensation",
+    "Customer", "Vehicle", "Feedback", "FeedbackRating", "SignIn", "Callback", "Complaint",
+    "Dealer", "Region", "User", "PlanAttendee", "PlanGoal", "PlanMeeting", "PlanMilestone",
+    "CustomerInvitation", "DailyFlow", "DailyFlowSlot", "PreparationItem", "Trainee",
+    "TrainingSession", "ClosingMeeting", "CoachingDuty", "CoachingVisit", "RevenueReport",
+    "WeeklySummary", "WeeklySummaryRow", "WorkOrder", "WorkOrderItem",
+]

@@ -1,0 +1,46 @@
+"""Audit trail and in-app notifications."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, field, utcnow
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = field("时间", default=utcnow, index=True)
+    user_id: Mapped[int | None] = field("操作人", ForeignKey("user.id"), index=True)
+    user: Mapped[object] = relationship("User")
+    dealer_id: Mapped[int | None] = field("特约店", ForeignKey("dealer.id"), index=True)
+    action: Mapped[str] = field("操作", String(40), index=True)
+    entity: Mapped[str] = field("对象", String(60), index=True)
+    entity_id: Mapped[int | None] = field("对象编号", Integer)
+    detail: Mapped[str | None] = field("详情", Text)
+
+
+class Notification(Base):
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = field("时间", default=utcnow, index=True)
+    user_id: Mapped[int] = field("收件人", ForeignKey("user.id"), index=True)
+    user: Mapped[object] = relationship("User")
+    dealer_id: Mapped[int | None] = field("特约店", ForeignKey("dealer.id"), index=True)
+    kind: Mapped[str] = field("类型", String(40), index=True)
+    title: Mapped[str] = field("标题", String(200))
+    body: Mapped[str | None] = field("内容", Text)
+    link: Mapped[str | None] = field("链接", String(300))
+    read: Mapped[bool] = field("已读", Boolean, default=False, index=True)
+    emailed_at: Mapped[dt.datetime | None] = field("邮件发送时间")
+
+
+def record(session, *, user, action: str, entity: object, detail: str | None = None) -> AuditLog:
+    """Add an audit row in the caller's transaction so it commits or rolls back with the change."""
+    row = AuditLog(user_id=getattr(user, "id", None), action=action,
+                   entity=type(entity).__name__, entity_id=getattr(entity, "id", None),
+                   dealer_id=getattr(entity, "dealer_id", None), detail=detail)
+    session.add(row)
+    return row

@@ -1,0 +1,116 @@
+"""Campaigns, dealer participation, the five phases and their gate approvals."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, relationship
+
+from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
+
+CAMPAIGN_TYPES = {
+    "stock_parts": "库存件促销",
+    "common_parts": "常用件促销搭配",
+    "summer_check": "夏日检测",
+    "long_trip_check": "长途检测",
+    "free_inspection": "免费检测",
+    "roadshow": "巡回支援与技术FAQ",
+    "homecoming": "车主回娘家",
+}
+PHASES = {
+    "planning": "提出",
+    "preparation": "准备",
+    "application": "申请",
+    "execution": "执行",
+    "evaluation": "测评",
+    "closed": "已结束",
+}
+PHASE_ORDER = list(PHASES)
+
+
+class Campaign(Record, Base):
+    __tablename__ = "campaign"
+    name: Mapped[str] = field("活动名称", String(100), unique=True)
+    type: Mapped[str] = field("活动类型", String(30), choices=CAMPAIGN_TYPES, index=True)
+    theme: Mapped[str | None] = field("活动主题", String(200))
+    starts_on: Mapped[dt.date] = field("执行开始日", index=True)
+    ends_on: Mapped[dt.date] = field("执行结束日", index=True)
+    baseline_starts_on: Mapped[dt.date | None] = field("对比基期开始")
+    baseline_ends_on: Mapped[dt.date | None] = field("对比基期结束")
+    goals: Mapped[str | None] = field("活动目标", Text)
+    phase: Mapped[str] = field("阶段", String(20), choices=PHASES, default="planning", index=True)
+    flow_run_id: Mapped[str | None] = field("Prefect 运行", String(40))
+    checklist_template_id: Mapped[int | None] = field(
+        "检测项目模板", ForeignKey("checklist_template.id"), index=True)
+    checklist_template: Mapped[ChecklistTemplate | None] = relationship(
+        foreign_keys=[checklist_template_id])
+    participations: Mapped[list[Participation]] = relationship(back_populates="campaign")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def window_problem(self) -> str | None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            return "执行结束日不能早于开始日"
+        return None
+
+
+class Participation(DealerOwned, Record, Base):
+    __tablename__ = "participation"
+    __table_args__ = (UniqueConstraint("campaign_id", "dealer_id", name="uq_participation"),)
+    campaign_id: Mapped[int] = field("活动", ForeignKey("campaign.id"), index=True)
+    campaign: Mapped[Campaign] = relationship(back_populates="participations")
+    phase: Mapped[str] = field("阶段", String(20), choices=PHASES, default="planning", index=True)
+    coaching_selected: Mapped[bool] = field("选中现场辅导", Boolean, default=False)
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.dealer}"
+
+
+class ChecklistTemplate(Record, Base):
+    """A versioned inspection item list; a campaign fixes one version."""
+
+    __tablename__ = "checklist_template"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_checklist_template_version"),)
+    name: Mapped[str] = field("模板名称", String(60))
+    version: Mapped[int] = field("版本", Integer, default=1)
+    fixed: Mapped[bool] = field("已定版", Boolean, default=False,
+                                help="定版后不可再修改，需修改请新建版本")
+    items: Mapped[list[ChecklistItem]] = relationship(
+        back_populates="template", cascade="all, delete-orphan", order_by="ChecklistItem.position")
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_item"
+    id: Mapped[int] = field("编号", Integer, primary_key=True)
+    template_id: Mapped[int] = field("模板", ForeignKey("checklist_template.id", ondelete="CASCADE"),
+                                     index=True)
+    template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
+    position: Mapped[int] = field("序号", Integer)
+    name: Mapped[str] = field("检测项目", String(60))
+    unit: Mapped[str | None] = field("测量单位", String(20), help="有测量值的项目填写单位，如 mm、kPa")
+    safety_critical: Mapped[bool] = field("涉及行车安全", Boolean, default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GateApproval(CampaignOwned, Record, Base):
+    """A person's decision at a phase gate; the database is the system of record."""
+
+    __tablename__ = "gate_approval"
+    __table_args__ = (UniqueConstraint("campaign_id", "dealer_id", "phase", name="uq_gate_approval"),)
+    dealer_id: Mapped[int | None] = field("特约店", ForeignKey("dealer.id"), index=True,
+                                          help="留空表示整个活动的关口")
+    dealer: Mapped[object] = relationship("Dealer")
+    phase: Mapped[str] = field("阶段", String(20), choices=PHASES, index=True)
+    decision: Mapped[str] = field("决定", String(20),
+                                  choices={"approved": "批准", "overridden": "强制通过", "refused": "驳回"})
+    note: Mapped[str | None] = field("说明", Text)
+    decided_by_id: Mapped[int] = field("批准人", ForeignKey("user.id"), index=True)
+    decided_by: Mapped[object] = relationship("User")
+    decided_at: Mapped[dt.datetime] = field("批准时间", default=utcnow)
+    resumed: Mapped[bool] = field("流程已继续", Boolean, default=False)

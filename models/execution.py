@@ -1,0 +1,55 @@
+"""On-site records: 顾客签到表 SignIn and 顾客信息回馈表 Feedback."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, relationship
+
+from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
+
+CHANNELS = {"desk": "前台登记", "qr": "扫码自助签到"}
+# **default** items (DESIGN §2.6); HQ can change them per campaign later.
+FEEDBACK_ITEMS = ["接待服务", "等候时间", "检测结果说明", "维修质量", "环境", "总体满意度"]
+
+
+class SignIn(CampaignOwned, DealerOwned, Record, Base):
+    __tablename__ = "sign_in"
+    arrived_at: Mapped[dt.datetime] = field("到店时间", default=utcnow, index=True)
+    customer_id: Mapped[int | None] = field("顾客", ForeignKey("customer.id"), index=True)
+    customer: Mapped[object] = relationship("Customer")
+    name: Mapped[str] = field("顾客姓名", String(60))
+    mobile: Mapped[str | None] = field("手机", String(20))
+    plate: Mapped[str | None] = field("车牌号", String(10), index=True)
+    advisor_id: Mapped[int | None] = field("服务顾问", ForeignKey("user.id"), index=True)
+    advisor: Mapped[object] = relationship("User")
+    channel: Mapped[str] = field("签到方式", String(10), choices=CHANNELS, default="desk")
+    gift_given: Mapped[bool] = field("已送礼品", Boolean, default=False)
+    sticker_applied: Mapped[bool] = field("已贴标示贴", Boolean, default=False,
+                                          help="标示贴贴于车辆后风挡外面的左下角")
+    walk_in: Mapped[bool] = field("非邀约到店", Boolean, default=False, index=True,
+                                  help="不在顾客名单上的顾客自动标记")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.plate or ''}".strip()
+
+
+class Feedback(CampaignOwned, DealerOwned, Record, Base):
+    __tablename__ = "feedback"
+    filled_on: Mapped[dt.date] = field("填写日期", index=True)
+    sign_in_id: Mapped[int | None] = field("签到记录", ForeignKey("sign_in.id"), index=True)
+    sign_in: Mapped[SignIn | None] = relationship()
+    customer_name: Mapped[str] = field("顾客姓名", String(60))
+    nps: Mapped[int | None] = field("推荐意愿 (0-10)", Integer)
+    comments: Mapped[str | None] = field("意见与建议", Text)
+    wants_complaint: Mapped[bool] = field("需要登记投诉", Boolean, default=False)
+    ratings: Mapped[list[FeedbackRating]] = relationship(cascade="all, delete-orphan",
+                                                         backref="feedback")
+
+
+class FeedbackRating(Base):
+    __tablename__ = "feedback_rating"
+    id: Mapped[int] = field("编号", Integer, primary_key=True)
+    feedback_id: Mapped[int] = field("回馈表", ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = field("项目", String(40))
+    score: Mapped[int] = field("评分 (1-5)", Integer)

@@ -1,0 +1,86 @@
+"""Preparation-phase forms: daily flow, training, invitation list, on-site items."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time
+from sqlalchemy.orm import Mapped, relationship
+
+from .base import Base, CampaignOwned, DealerOwned, Record, field
+
+TRAINING_KINDS = {"internal": "内部培训", "dealer": "特约店培训"}
+CONTACT_STATUS = {"not_contacted": "未联系", "invited": "已邀约", "booked": "已预约",
+                  "declined": "婉拒", "unreachable": "联系不上"}
+SOURCES = {"dms": "DMS 导入", "manual": "手工录入"}
+
+
+class DailyFlow(CampaignOwned, DealerOwned, Record, Base):
+    __tablename__ = "daily_flow"
+    day: Mapped[dt.date] = field("活动日期", index=True)
+    leader: Mapped[str] = field("组长", String(60))
+    deputy: Mapped[str | None] = field("副组长", String(60))
+    staffing: Mapped[str | None] = field("人员安排", Text)
+    target_arrivals: Mapped[int | None] = field("当日目标进厂台次", Integer)
+    actual_arrivals: Mapped[int | None] = field("实际进厂台次", Integer)
+    actual_inspections: Mapped[int | None] = field("实际检测台次", Integer)
+    actual_revenue: Mapped[Decimal | None] = field("实际营业额 (元)")
+    issues: Mapped[str | None] = field("问题与处理", Text)
+    slots: Mapped[list[DailyFlowSlot]] = relationship(cascade="all, delete-orphan", backref="flow",
+                                                      order_by="DailyFlowSlot.starts_at")
+
+
+class DailyFlowSlot(Base):
+    __tablename__ = "daily_flow_slot"
+    id: Mapped[int] = field("编号", Integer, primary_key=True)
+    flow_id: Mapped[int] = field("流程", ForeignKey("daily_flow.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[dt.time] = field("开始", Time)
+    ends_at: Mapped[dt.time] = field("结束", Time)
+    activity: Mapped[str] = field("工作内容", String(200))
+    station: Mapped[str | None] = field("岗位/地点", String(60))
+    owner: Mapped[str | None] = field("负责人", String(60))
+
+
+class TrainingSession(CampaignOwned, DealerOwned, Record, Base):
+    __tablename__ = "training_session"
+    kind: Mapped[str] = field("培训类型", String(20), choices=TRAINING_KINDS, index=True)
+    held_on: Mapped[dt.date] = field("培训日期", index=True)
+    trainer: Mapped[str] = field("讲师", String(60))
+    topics: Mapped[str | None] = field("培训项目", Text)
+    trainees: Mapped[list[Trainee]] = relationship(cascade="all, delete-orphan", backref="session")
+
+
+class Trainee(Base):
+    __tablename__ = "trainee"
+    id: Mapped[int] = field("编号", Integer, primary_key=True)
+    session_id: Mapped[int] = field("培训", ForeignKey("training_session.id", ondelete="CASCADE"),
+                                    index=True)
+    name: Mapped[str] = field("学员", String(60))
+    advisor_id: Mapped[int | None] = field("服务顾问账号", ForeignKey("user.id"), index=True)
+    score: Mapped[int | None] = field("成绩 (0-100)", Integer)
+    passed: Mapped[bool] = field("合格", Boolean, default=False)
+
+
+class CustomerInvitation(CampaignOwned, DealerOwned, Record, Base):
+    __tablename__ = "customer_invitation"
+    customer_id: Mapped[int | None] = field("顾客", ForeignKey("customer.id"), index=True)
+    customer: Mapped[object] = relationship("Customer")
+    name: Mapped[str] = field("顾客姓名", String(60), index=True)
+    mobile: Mapped[str | None] = field("手机", String(20), index=True)
+    plate: Mapped[str | None] = field("车牌号", String(10), index=True)
+    vin: Mapped[str | None] = field("VIN 车架号", String(17))
+    model: Mapped[str | None] = field("车型", String(60))
+    last_visit: Mapped[dt.date | None] = field("上次进厂")
+    mileage_km: Mapped[int | None] = field("里程 (km)", Integer)
+    source: Mapped[str] = field("来源", String(20), choices=SOURCES, default="manual")
+    contact_status: Mapped[str] = field("联系状态", String(20), choices=CONTACT_STATUS,
+                                        default="not_contacted", index=True)
+    booked_at: Mapped[dt.datetime | None] = field("预约时间")
+
+
+class PreparationItem(CampaignOwned, DealerOwned, Record, Base):
+    __tablename__ = "preparation_item"
+    item: Mapped[str] = field("物品", String(100))
+    quantity: Mapped[int] = field("数量", Integer, default=1)
+    owner: Mapped[str | None] = field("负责人", String(60))
+    ready: Mapped[bool] = field("已备妥", Boolean, default=False, index=True)

@@ -1,0 +1,190 @@
+"""Shared fixtures: one app per session on TEST_DATABASE_URL, personas, logged-in clients.
+
+The suite runs twice (`make test`): on SQLite and on a throwaway PostgreSQL cluster.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app import create_app
+from config import TestConfig
+from models import Campaign, Dealer, Participation, Region, User, db
+from models.base import Base
+
+PASSWORD = "correct-horse-9"
+_PASSWORD_HASH: list[str] = []  # argon2 is slow on purpose; hash once per session
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    os.environ["TEST_DATABASE_URL"] = database_url
+    os.environ.setdefault("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    application = create_app(TestConfig())
+    with application.app_context():
+        Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        Base.metadata.drop_all(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@dataclass
+class Personas:
+    region: Region
+    other_region: Region
+    dealer_a: Dealer
+    dealer_b: Dealer
+    dealer_c: Dealer
+    campaign: Campaign
+    hq: User
+    rm: User
+    coach: User
+    call_center: User
+    coord_a: User
+    sa_a: User
+    coord_b: User
+    sa_b: User
+    coord_c: User
+
+    def dealer_users(self):
+        return [self.coord_a, self.sa_a, self.coord_b, self.sa_b, self.coord_c]
+
+
+def make_user(username: str, role: str, **extra) -> User:
+    user = User(username=username, full_name=f"测试{username}", role=role, **extra)
+    if not _PASSWORD_HASH:
+        user.set_password(PASSWORD)
+        _PASSWORD_HASH.append(user.password_hash)
+    user.password_hash = _PASSWORD_HASH[0]
+    db.session.add(user)
+    return user
+
+
+@pytest.fixture
+def personas(app) -> Personas:
+    """Dealers A and B in region 华北 (coach assigned to A), dealer C in 华南."""
+    north = Region(code="N", name="华北区")
+    south = Region(code="S", name="华南区")
+    a = Dealer(code="A01", name="北京甲特约店", city="北京", region=north)
+    b = Dealer(code="B01", name="北京乙特约店", city="北京", region=north)
+    c = Dealer(code="C01", name="广州丙特约店", city="广州", region=south)
+    db.session.add_all([north, south, a, b, c])
+    campaign = Campaign(name="2014车主回娘家", type="homecoming", starts_on=dt.date(2014, 1, 15),
+                        ends_on=dt.date(2014, 2, 17))
+    db.session.add(campaign)
+    db.session.flush()
+    for dealer in (a, b, c):
+        db.session.add(Participation(campaign=campaign, dealer=dealer))
+    coach = make_user("coach", "coach")
+    coach.coached_dealers = [a]
+    p = Personas(
+        region=north, other_region=south, dealer_a=a, dealer_b=b, dealer_c=c, campaign=campaign,
+        hq=make_user("hq", "hq_admin"), rm=make_user("rm", "regional_manager", region_id=north.id),
+        coach=coach, call_center=make_user("cc", "call_center"),
+        coord_a=make_user("coord_a", "dealer_coordinator", dealer_id=a.id),
+        sa_a=make_user("sa_a", "service_advisor", dealer_id=a.id),
+        coord_b=make_user("coord_b", "dealer_coordinator", dealer_id=b.id),
+        sa_b=make_user("sa_b", "service_advisor", dealer_id=b.id),
+        coord_c=make_user("coord_c", "dealer_coordinator", dealer_id=c.id),
+    )
+    db.session.commit()
+    return p
+
+
+@contextlib.contextmanager
+def outside_app_context():
+    """Let a request build its own app context, as in production.
+
+    Tests hold an app context for their own db.session; Flask would reuse it for
+    test-client requests, sharing `g` (the logged-in user, the CSRF token) and the
+    session identity map between requests of different users.
+    """
+    token = _cv_app.set(None)
+    try:
+        yield
+    finally:
+        _cv_app.reset(token)
+
+
+class _IsolatedClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # streamed exports must finish inside the isolation
+        with outside_app_context():
+            return super().open(*args, **kwargs)
+
+    @contextlib.contextmanager
+    def session_transaction(self, *args, **kwargs):
+        with outside_app_context(), super().session_transaction(*args, **kwargs) as session:
+            yield session
+
+
+class Client:
+    """A test client logged in as one user, with a helper for CSRF-protected posts."""
+
+    def __init__(self, app, user: User | None):
+        app.test_client_class = _IsolatedClient
+        self.http = app.test_client()
+        self.user = user
+        if user is not None:
+            user_id = str(user.id)  # read before leaving the app context (may be expired)
+            with self.http.session_transaction() as session:
+                session["_user_id"] = user_id
+                session["_fresh"] = True
+
+    def get(self, *args, **kwargs):
+        return self.http.get(*args, **kwargs)
+
+    def csrf(self, page: str = "/login") -> str:
+        html = self.http.get(page).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+            re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def post(self, url: str, data: dict | None = None, csrf_from: str | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf(csrf_from or url))
+        return self.http.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client_for(app):
+    def make(user: User | None) -> Client:
+        return Client(app, user)
+
+    return make
+
+
+def reload(obj):
+    db.session.expire_all()
+    return db.session.scalar(select(type(obj)).where(type(obj).id == obj.id))

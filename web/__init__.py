@@ -1,0 +1,77 @@
+"""Web concerns bound to the app: security, i18n, migrations, blueprints, CLI."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from models import User, db
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+migrate = Migrate()
+
+
+def init_migrate(app: Flask) -> None:
+    migrations = Path(__file__).resolve().parent.parent / "migrations"
+    migrate.init_app(app, db, directory=str(migrations), render_as_batch=True, compare_type=True)
+
+
+def init_security(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    csrf.init_app(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def select_locale() -> str:
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.locale
+    return "en" if request.accept_languages.best_match(["zh", "en"]) == "en" else "zh_Hans_CN"
+
+
+def to_local(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else value.astimezone(LOCAL_TZ)
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+
+    @app.template_filter("local")
+    def local_filter(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return "" if value is None else to_local(value).strftime(fmt)
+
+
+def init_web(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .health import bp as health_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
+    csrf.exempt(health_bp)
+
+
+def init_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
