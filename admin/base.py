@@ -180,6 +180,8 @@ class SecureModelView(ModelView):
         return obj
 
     def _scope_relation_fields(self, form: Any) -> Any:
+        if current_dealer_id() is not None and hasattr(form, "dealer"):
+            del form.dealer  # dealer staff work for exactly one dealer: never a choice to make
         for field in form:
             factory = getattr(field, "query_factory", None)
             if factory is None or getattr(field, "_scoped", False):
@@ -217,18 +219,10 @@ class SecureModelView(ModelView):
         return self._versioned_edit_form
 
     def _fill_defaults(self, form: Any) -> None:
-        """Defaults that save typing: the user's dealer, the current campaign."""
-        if hasattr(form, "dealer") and form.dealer.data is None and current_dealer_id():
-            form.dealer.data = db.session.get(self._dealer_model(), current_dealer_id())
+        """Defaults that save typing: the running campaign."""
         if hasattr(form, "campaign") and form.campaign.data is None:
             form.campaign.data = db.session.scalar(
                 select(Campaign).where(Campaign.phase != "closed").order_by(Campaign.starts_on.desc()))
-
-    @staticmethod
-    def _dealer_model() -> type:
-        from models import Dealer
-
-        return Dealer
 
     # --- writes ------------------------------------------------------------------------------
     def update_model(self, form: Any, model: Any) -> bool:
@@ -250,7 +244,7 @@ class SecureModelView(ModelView):
         if hasattr(model, "dealer_id") and "dealer_id" in inspect(type(model)).columns:
             dealer_id = model.dealer_id if model.dealer_id is not None else \
                 getattr(getattr(model, "dealer", None), "id", None)
-            if dealer_id is None and current_dealer_id() is not None:
+            if current_dealer_id() is not None and is_created:
                 model.dealer_id = dealer_id = current_dealer_id()
             if not may_see_dealer(current_user, dealer_id):
                 raise ValidationError("不能为其他特约店创建或修改记录")

@@ -91,6 +91,8 @@ class DevelopmentConfig(BaseConfig):
 
 
 class TestConfig(BaseConfig):
+    __test__ = False  # a settings class, not a pytest test case
+
     TESTING = True
 
     def __init__(self) -> None:

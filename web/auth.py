@@ -59,6 +59,19 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/preferences/locale", methods=["POST"])
+@login_required
+def set_locale():
+    from models.org import LOCALES
+
+    locale = request.form.get("locale", "")
+    if locale not in LOCALES:
+        return "不支持的界面语言 / unsupported language", 400
+    current_user.locale = locale
+    db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
 @bp.route("/")
 def root():
     return redirect(url_for("admin.index"))

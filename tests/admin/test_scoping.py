@@ -101,16 +101,26 @@ def test_it_hides_other_dealer_customers_from_ajax_lookup(client_for, personas):
     assert names == ["甲店顾客张伟"]
 
 
-def test_it_refuses_other_dealer_in_relation_dropdown(client_for, personas):
-    client = client_for(personas.coord_a)
-    response = client.post("/admin/preparation_item/new/", {
-        "campaign": str(personas.campaign.id), "dealer": str(personas.dealer_b.id),
-        "item": "礼品", "quantity": "10"})
-    assert response.status_code == 200  # form re-rendered with the error
-    assert "Not a valid choice" in response.get_data(as_text=True) or \
-        "不是有效" in response.get_data(as_text=True)
+def test_it_ignores_a_posted_dealer_from_dealer_staff(client_for, personas):
     from models import PreparationItem
-    assert db.session.query(PreparationItem).count() == 0
+
+    response = client_for(personas.coord_a).post("/admin/preparation_item/new/", {
+        "campaign": str(personas.campaign.id), "dealer": str(personas.dealer_b.id),
+        "item": "礼品", "quantity": "10"}, csrf_from="/admin/preparation_item/new/")
+    assert response.status_code == 302
+    assert [i.dealer_id for i in db.session.query(PreparationItem)] == [personas.dealer_a.id]
+
+
+def test_it_refuses_another_dealers_customer_in_a_relation(client_for, personas):
+    from models import Vehicle
+
+    theirs = Customer(dealer=personas.dealer_b, name="乙店顾客")
+    db.session.add(theirs)
+    db.session.commit()
+    response = client_for(personas.sa_a).post("/admin/vehicle/new/", {
+        "customer": str(theirs.id), "plate": "京A12345"}, csrf_from="/admin/vehicle/new/")
+    assert response.status_code == 200
+    assert db.session.query(Vehicle).count() == 0
 
 
 def test_it_scopes_regional_manager_and_coach(client_for, personas, rows):
