@@ -31,9 +31,13 @@ from wtforms.validators import ValidationError
 from models import Campaign, Notification, db
 from models.audit import record
 from models.base import UTCDateTime
+from models.campaign import CAMPAIGN_TYPES, PHASES
 from models.org import ROLES
-from models.scoping import may_see_dealer, scope_clause, scoped
+from models.scoping import get_or_404, may_see_dealer, scoped
 from web import LOCAL_TZ
+
+from .excel import ExcelImportMixin
+from .printing import PrintMixin
 
 ALL_ROLES = frozenset(ROLES)
 STALE = "此记录已被他人修改，请刷新页面后重新编辑（您的输入仍保留在下方）。"
@@ -75,14 +79,13 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scoped(super().get_query(), self.model, current_user)
 
     def get_one(self, pk: Any) -> Any:
-        clause = scope_clause(self.model, current_user)
-        obj = super().get_one(pk)
-        if obj is not None and clause is not None:
-            visible = db.session.scalar(select(func.count()).select_from(self.model)
-                                        .where(clause, self.model.id == obj.id))
-            if not visible:
-                return None
-        return obj
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        with db.session.no_autoflush:  # called while the form populates the record
+            return db.session.scalar(scoped(select(self.model).where(self.model.id == pk),
+                                            self.model, current_user))
 
 
 def ajax(model: type, *fields: str, **options: Any) -> ScopedAjaxLoader:
@@ -92,7 +95,7 @@ def ajax(model: type, *fields: str, **options: Any) -> ScopedAjaxLoader:
     return ScopedAjaxLoader(model.__tablename__, db, model, **options)
 
 
-class SecureModelView(ModelView):
+class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
     """Base of every screen: roles, dealer scope, labels, locking, audit."""
 
     read_roles: ClassVar[frozenset[str]] = ALL_ROLES
@@ -173,11 +176,7 @@ class SecureModelView(ModelView):
         return scoped(super().get_count_query(), self.model, current_user)
 
     def get_one(self, id: Any) -> Any:
-        obj = db.session.scalar(scoped(select(self.model).where(self.model.id == id),
-                                       self.model, current_user))
-        if obj is None:
-            abort(404)
-        return obj
+        return get_or_404(self.model, id, current_user)
 
     def _scope_relation_fields(self, form: Any) -> Any:
         if current_dealer_id() is not None and hasattr(form, "dealer"):
@@ -287,4 +286,5 @@ class HomeView(AdminIndexView):
         unread = db.session.scalar(select(func.count()).select_from(Notification)
                                    .where(Notification.user_id == current_user.id,
                                           Notification.read.is_(False)))
-        return self.render("admin/home.html", campaigns=campaigns, unread=unread)
+        return self.render("admin/home.html", campaigns=campaigns, unread=unread, roles=ROLES,
+                           types=CAMPAIGN_TYPES, phases=PHASES)

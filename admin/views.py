@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import flash, request, url_for
+from flask_admin.actions import action
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -13,7 +18,9 @@ from models import (AuditLog, Callback, Campaign, ChecklistItem, ChecklistTempla
                     FeedbackRating, GateApproval, LaborCompensation, Notification, Participation,
                     PlanAttendee, PlanGoal, PlanMeeting, PlanMilestone, PreparationItem, Region,
                     RevenueReport, SignIn, Trainee, TrainingSession, User, Vehicle, WeeklySummary,
-                    WeeklySummaryRow, WorkOrder, WorkOrderItem)
+                    WeeklySummaryRow, WorkOrder, WorkOrderItem, db, services)
+from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, ComplaintFlowError, advance_complaint
+from models.scoping import scoped
 
 from .base import ALL_ROLES, ReadOnlyModelView, SecureModelView, ajax
 
@@ -30,6 +37,34 @@ def inline(model: type, *exclude: str) -> tuple[type, dict[str, Any]]:
                if "choices" in c.info}
     return (model, {"column_labels": labels, "form_choices": choices,
                     "form_excluded_columns": list(exclude)})
+
+
+class FormView(SecureModelView):
+    """A form screen: opens with the defaults models.services gives, derives values on save.
+
+    The rules themselves are the model's `form_rules`, checked by the base's validation_problem().
+    """
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        if request.method == "GET":
+            campaign = form.campaign.data if hasattr(form, "campaign") else None
+            defaults = services.form_defaults(self.model, current_user, campaign, request.args)
+            for key, value in defaults.items():
+                field = getattr(form, key, None)
+                if field is None:
+                    continue
+                if isinstance(value, list):  # inline rows, e.g. the checklist items
+                    for row in value:
+                        field.append_entry(row)
+                else:
+                    field.data = value
+        return form
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        services.before_save(model, current_user)
+        super().on_model_change(form, model, is_created)
+        services.after_save(model, current_user)
 
 
 # --- 基础数据 ---------------------------------------------------------------------------------
@@ -70,23 +105,25 @@ class UserView(SecureModelView):
         super().on_model_change(form, model, is_created)
 
 
-class CustomerView(SecureModelView):
+class CustomerView(FormView):
     write_roles = FRONT_DESK
     column_list = ["name", "mobile", "dealer", "created_at"]
     column_searchable_list = ["name", "mobile"]
-    column_filters = ["dealer"]
+    column_filters = ["dealer", "created_at"]
+    column_default_sort = "name"
     inline_models = [inline(Vehicle, "dealer", "created_at", "updated_at", "version_id")]
 
 
-class VehicleView(SecureModelView):
+class VehicleView(FormView):
     write_roles = FRONT_DESK
     column_list = ["plate", "vin", "model", "customer", "mileage_km", "last_visit", "dealer"]
     column_searchable_list = ["plate", "vin", "model"]
     column_filters = ["dealer", "model", "last_visit"]
+    column_default_sort = "plate"
     form_ajax_refs = {"customer": ajax(Customer, "name", "mobile")}
 
 
-class CampaignView(SecureModelView):
+class CampaignView(FormView):
     column_list = ["name", "type", "theme", "starts_on", "ends_on", "phase"]
     column_searchable_list = ["name", "theme"]
     column_filters = ["type", "phase", "starts_on"]
@@ -106,143 +143,267 @@ class ChecklistTemplateView(SecureModelView):
 
 
 # --- 提出 ---------------------------------------------------------------------------------------
-class PlanMeetingView(SecureModelView):
+class PlanMeetingView(FormView):
     write_roles = frozenset({"hq_admin", "regional_manager", "dealer_coordinator"})
-    column_list = ["campaign", "dealer", "held_on", "place", "chair", "status"]
-    column_searchable_list = ["place", "chair", "decisions"]
-    column_filters = ["campaign", "dealer", "held_on", "status"]
+    column_list = ["held_on", "place", "chair", "reasons", "status", "campaign", "dealer"]
+    column_searchable_list = ["place", "chair", "decisions", "pilot_plan"]
+    column_filters = ["campaign", "dealer", "held_on", "status", "reasons", "conflicts_policy"]
     column_default_sort = ("held_on", True)
+    column_descriptions = {"policy_note": "选择“是否抵触政策”时必填",
+                           "budget_customer": "顾客费用，元，不能为负数"}
     inline_models = [inline(PlanAttendee), inline(PlanGoal), inline(PlanMilestone)]
 
 
 # --- 准备 ---------------------------------------------------------------------------------------
-class DailyFlowView(SecureModelView):
+class DailyFlowView(FormView):
     write_roles = DEALER_DESK
-    column_list = ["campaign", "dealer", "day", "leader", "deputy", "target_arrivals", "actual_arrivals"]
-    column_filters = ["campaign", "dealer", "day"]
+    column_list = ["day", "leader", "deputy", "target_arrivals", "actual_arrivals",
+                   "actual_inspections", "actual_revenue", "campaign", "dealer"]
+    column_searchable_list = ["leader", "deputy", "issues"]
+    column_filters = ["campaign", "dealer", "day", "leader"]
     column_default_sort = ("day", True)
+    column_descriptions = {"day": "须在活动执行期内", "leader": "当日活动组长",
+                           "actual_inspections": "不能多于实际进厂台次"}
     inline_models = [inline(DailyFlowSlot)]
 
 
-class TrainingSessionView(SecureModelView):
+class TrainingSessionView(FormView):
     write_roles = DEALER_DESK
-    column_list = ["campaign", "dealer", "kind", "held_on", "trainer"]
-    column_filters = ["campaign", "dealer", "kind", "held_on"]
+    column_list = ["held_on", "kind", "trainer", "topics", "campaign", "dealer"]
+    column_searchable_list = ["trainer", "topics"]
+    column_filters = ["campaign", "dealer", "kind", "held_on", "trainer"]
     column_default_sort = ("held_on", True)
+    column_descriptions = {"topics": "本次培训的项目，每行一项"}
     inline_models = [inline(Trainee, "advisor_id")]
 
 
-class CustomerInvitationView(SecureModelView):
+class CustomerInvitationView(FormView):
     write_roles = DEALER_DESK
-    column_list = ["campaign", "dealer", "name", "mobile", "plate", "model", "contact_status", "booked_at"]
+    column_list = ["name", "mobile", "plate", "model", "last_visit", "contact_status", "booked_at",
+                   "source", "campaign", "dealer"]
     column_searchable_list = ["name", "mobile", "plate", "vin"]
-    column_filters = ["campaign", "dealer", "contact_status", "source"]
+    column_filters = ["campaign", "dealer", "contact_status", "source", "booked_at", "last_visit",
+                      "model"]
+    column_default_sort = "name"
+    column_descriptions = {"booked_at": "联系状态为“已预约”时必填，须在活动执行期内",
+                           "vin": "17 位，不含 I、O、Q，第 9 位为校验位"}
+    form_widget_args = {"plate": {"placeholder": "如 京A12345、粤BD12345"},
+                        "mobile": {"placeholder": "如 13812345678"}}
     form_ajax_refs = {"customer": ajax(Customer, "name", "mobile")}
 
 
-class PreparationItemView(SecureModelView):
+class PreparationItemView(FormView):
     write_roles = DEALER_DESK
-    column_list = ["campaign", "dealer", "item", "quantity", "owner", "ready"]
-    column_filters = ["campaign", "dealer", "ready"]
+    column_list = ["item", "quantity", "owner", "ready", "campaign", "dealer"]
+    column_searchable_list = ["item", "owner"]
+    column_filters = ["campaign", "dealer", "ready", "owner"]
+    column_default_sort = "item"
     column_editable_list = ["ready"]
 
 
 # --- 申请 ---------------------------------------------------------------------------------------
-class CoachingVisitView(SecureModelView):
+class CoachingVisitView(FormView):
     write_roles = frozenset({"hq_admin", "coach"})
     read_roles = NO_CALL_CENTER
-    column_list = ["campaign", "dealer", "visit_on", "coach", "status", "organization_score"]
-    column_filters = ["campaign", "dealer", "visit_on", "status"]
+    column_list = ["visit_on", "coach", "status", "organization_score", "campaign", "dealer"]
+    column_searchable_list = ["findings", "follow_ups"]
+    column_filters = ["campaign", "dealer", "visit_on", "status", "coach"]
+    column_default_sort = ("visit_on", True)
+    column_descriptions = {"organization_score": "0–100；状态为“已完成”时必填",
+                           "duties": "特约店配合事项 10 项（seed 指导手册），每项 0–10 分"}
     inline_models = [inline(CoachingDuty)]
 
 
-class CompensationRuleView(SecureModelView):
+class CompensationRuleView(FormView):
     read_roles = NO_CALL_CENTER
     column_list = ["name", "version", "hours_per_inspection", "labor_rate", "published"]
     inline_models = [inline(CompensationTier)]
 
 
 # --- 执行 ---------------------------------------------------------------------------------------
-class SignInView(SecureModelView):
+def _work_order_links(view: Any, context: Any, sign_in: SignIn, name: str) -> Markup:
+    """The work orders started from this arrival, or a 开工单 link that starts one."""
+    if sign_in.work_orders:
+        return Markup("、").join(
+            Markup('<a href="{}">{}</a>').format(url_for("work_order.edit_view", id=w.id), w.number)
+            for w in sign_in.work_orders)
+    if not current_user.is_authenticated or current_user.role not in WorkOrderView.write_roles:
+        return Markup("")
+    url = url_for("work_order.create_view", sign_in=sign_in.id, url=request.full_path)
+    return Markup('<a class="btn btn-sm btn-outline-primary" href="{}">开工单</a>').format(url)
+
+
+class SignInView(FormView):
     write_roles = FRONT_DESK
-    column_list = ["campaign", "dealer", "arrived_at", "name", "plate", "advisor", "channel",
-                   "gift_given", "sticker_applied", "walk_in"]
+    column_list = ["arrived_at", "name", "plate", "mobile", "advisor", "channel", "gift_given",
+                   "sticker_applied", "walk_in", "work_orders", "campaign", "dealer"]
+    column_labels = {"work_orders": "工单"}
     column_searchable_list = ["name", "mobile", "plate"]
-    column_filters = ["campaign", "dealer", "arrived_at", "channel", "walk_in"]
+    column_filters = ["campaign", "dealer", "arrived_at", "channel", "walk_in", "advisor",
+                      "gift_given", "sticker_applied"]
     column_default_sort = ("arrived_at", True)
+    column_formatters = {"work_orders": _work_order_links}
+    column_formatters_export = {"work_orders": lambda v, c, m, n: "、".join(w.number for w in m.work_orders)}
+    form_columns = ["campaign", "dealer", "arrived_at", "customer", "name", "mobile", "plate",
+                    "advisor", "channel", "gift_given", "sticker_applied"]
+    form_widget_args = {"plate": {"placeholder": "如 京A12345、粤BD12345"},
+                        "mobile": {"placeholder": "如 13812345678"}}
     form_ajax_refs = {"customer": ajax(Customer, "name", "mobile")}
 
+    def get_query(self):
+        return super().get_query().options(selectinload(SignIn.work_orders))
 
-class FeedbackView(SecureModelView):
+
+class FeedbackView(FormView):
     write_roles = FRONT_DESK
-    column_list = ["campaign", "dealer", "filled_on", "customer_name", "nps", "wants_complaint"]
+    column_list = ["filled_on", "customer_name", "nps", "wants_complaint", "comments", "campaign",
+                   "dealer"]
     column_searchable_list = ["customer_name", "comments"]
-    column_filters = ["campaign", "dealer", "filled_on", "wants_complaint"]
+    column_filters = ["campaign", "dealer", "filled_on", "nps", "wants_complaint"]
+    column_default_sort = ("filled_on", True)
+    column_descriptions = {"nps": "0 = 绝不推荐，10 = 一定推荐",
+                           "wants_complaint": "勾选后保存即登记一条投诉（来源：回馈表），只登记一次"}
+    form_widget_args = {"nps": {"min": 0, "max": 10}}
     inline_models = [inline(FeedbackRating)]
     form_ajax_refs = {"sign_in": ajax(SignIn, "name", "plate")}
 
 
-class WorkOrderView(SecureModelView):
+class WorkOrderView(FormView):
     write_roles = FRONT_DESK
-    column_list = ["number", "campaign", "dealer", "visited_on", "customer", "vehicle", "advisor",
-                   "customer_signed"]
-    column_searchable_list = ["number", "technician"]
-    column_filters = ["campaign", "dealer", "visited_on", "customer_signed"]
+    column_list = ["number", "visited_on", "customer", "vehicle", "advisor", "technician",
+                   "customer_signed", "declined_suggestions", "campaign", "dealer"]
+    column_searchable_list = ["number", "technician", "declined_suggestions"]
+    column_filters = ["campaign", "dealer", "visited_on", "advisor", "customer_signed",
+                      "first_copy_sent_on"]
     column_default_sort = ("visited_on", True)
+    form_excluded_columns = FormView.form_excluded_columns + ["declined_suggestions"]
+    column_descriptions = {"declined_suggestions": "由检测项目自动汇总：有专家建议而顾客未接受的项目"}
     inline_models = [inline(WorkOrderItem)]
     form_ajax_refs = {"customer": ajax(Customer, "name", "mobile"),
                       "vehicle": ajax(Vehicle, "plate", "vin"),
                       "sign_in": ajax(SignIn, "name", "plate")}
 
 
-class CallbackView(SecureModelView):
+class FollowUpView(ReadOnlyModelView):
+    """跟进名单: work orders with an expert suggestion the customer has not yet taken."""
+
+    read_roles = NO_CALL_CENTER
+    column_list = ["customer", "vehicle", "visited_on", "declined_suggestions", "advisor", "number",
+                   "campaign", "dealer"]
+    column_searchable_list = ["number", "declined_suggestions"]
+    column_filters = ["campaign", "dealer", "visited_on", "advisor", "customer"]
+    column_default_sort = ("visited_on", True)
+    can_view_details = False
+
+    def __init__(self, model: type, **kwargs: Any) -> None:
+        kwargs["endpoint"] = "follow_up"  # a second screen over WorkOrder needs its own endpoint
+        super().__init__(model, **kwargs)
+
+    def get_query(self):
+        return super().get_query().filter(services.with_declined_suggestions())
+
+    def get_count_query(self):
+        return super().get_count_query().filter(services.with_declined_suggestions())
+
+
+class CallbackView(FormView):
     write_roles = FRONT_DESK | {"call_center"}
-    column_list = ["campaign", "dealer", "kind", "customer_name", "due_on", "called_at", "outcome",
-                   "satisfaction"]
-    column_searchable_list = ["customer_name", "mobile"]
-    column_filters = ["campaign", "dealer", "kind", "due_on", "outcome"]
+    column_list = ["due_on", "customer_name", "mobile", "kind", "work_order", "called_at", "outcome",
+                   "satisfaction", "agent", "campaign", "dealer"]
+    column_searchable_list = ["customer_name", "mobile", "issues"]
+    column_filters = ["campaign", "dealer", "kind", "due_on", "called_at", "outcome", "agent"]
+    column_descriptions = {"due_on": "检测日期 + 7 天；选了工单而留空时自动计算",
+                           "called_at": "回访结果不是“待回访”而留空时记为保存时间"}
     column_default_sort = "due_on"
     form_ajax_refs = {"work_order": ajax(WorkOrder, "number")}
 
 
-class ComplaintView(SecureModelView):
+class ComplaintView(FormView):
     write_roles = FRONT_DESK | {"regional_manager", "call_center"}
-    column_list = ["campaign", "dealer", "registered_at", "customer_name", "severity", "assignee",
-                   "status", "escalated_at"]
-    column_searchable_list = ["customer_name", "description"]
-    column_filters = ["campaign", "dealer", "status", "severity", "registered_at"]
+    column_list = ["registered_at", "customer_name", "source", "severity", "assignee", "status",
+                   "acknowledged_at", "resolved_at", "verified_at", "escalated_at", "campaign", "dealer"]
+    column_searchable_list = ["customer_name", "mobile", "description", "root_cause"]
+    column_filters = ["campaign", "dealer", "status", "severity", "source", "assignee",
+                      "registered_at"]
     column_default_sort = ("registered_at", True)
+    # The status only moves through the list actions below (登记 → 受理 → 解决 → 验证).
+    form_columns = ["campaign", "dealer", "registered_at", "source", "customer_name", "mobile",
+                    "description", "severity", "assignee", "root_cause", "resolution"]
+    column_descriptions = {"status": "在列表中勾选投诉后用“受理 / 解决 / 验证”操作推进，不能跳步",
+                           "root_cause": "标记已解决前必须填写", "resolution": "标记已解决前必须填写"}
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name in COMPLAINT_FLOW:
+            return self._may_write
+        return super().is_action_allowed(name)
+
+    def _advance(self, ids: list[str], to: str) -> None:
+        complaints = db.session.scalars(scoped(
+            select(Complaint).where(Complaint.id.in_([int(i) for i in ids if i.isdigit()])),
+            Complaint, current_user)).all()
+        refused = []
+        for complaint in complaints:
+            try:
+                advance_complaint(complaint, to, current_user)
+            except ComplaintFlowError as problem:
+                refused.append(str(problem))
+        db.session.commit()
+        moved = len(complaints) - len(refused)
+        if moved:
+            flash(f"{moved} 条投诉已更新为“{COMPLAINT_STATUS[to]}”", "success")
+        for message in refused:
+            flash(message, "error")
+
+    @action("acknowledged", "受理", "确认受理所选投诉？未指定处理人的由您负责。")
+    def action_acknowledge(self, ids: list[str]) -> None:
+        self._advance(ids, "acknowledged")
+
+    @action("resolved", "标记已解决", "确认所选投诉已解决？须已填写根本原因和处理结果。")
+    def action_resolve(self, ids: list[str]) -> None:
+        self._advance(ids, "resolved")
+
+    @action("verified", "验证关闭", "确认已回访验证所选投诉的处理结果？")
+    def action_verify(self, ids: list[str]) -> None:
+        self._advance(ids, "verified")
 
 
-class WeeklySummaryView(SecureModelView):
+class WeeklySummaryView(FormView):
     write_roles = DEALER_DESK
-    column_list = ["campaign", "dealer", "week_start", "submitted_at", "late"]
-    column_filters = ["campaign", "dealer", "week_start", "late"]
+    column_list = ["week_start", "submitted_at", "late", "note", "campaign", "dealer"]
+    column_filters = ["campaign", "dealer", "week_start", "submitted_at", "late"]
     column_default_sort = ("week_start", True)
+    form_excluded_columns = FormView.form_excluded_columns + ["late"]
+    column_descriptions = {"late": "提交时间晚于下周一 17:00（北京时间）自动标记"}
     inline_models = [inline(WeeklySummaryRow, "work_order_id")]
 
 
-class RevenueReportView(SecureModelView):
+class RevenueReportView(FormView):
     write_roles = DEALER_DESK
     read_roles = NO_CALL_CENTER
-    column_list = ["campaign", "dealer", "period_start", "period_end", "visits", "labor_revenue",
-                   "parts_revenue", "baseline_revenue"]
-    column_filters = ["campaign", "dealer", "period_start"]
+    column_list = ["period_start", "period_end", "visits", "labor_revenue", "parts_revenue",
+                   "baseline_visits", "baseline_revenue", "cost", "campaign", "dealer"]
+    column_filters = ["campaign", "dealer", "period_start", "period_end", "submitted_at"]
+    column_default_sort = ("period_start", True)
 
 
 # --- 测评 ---------------------------------------------------------------------------------------
-class ClosingMeetingView(SecureModelView):
+class ClosingMeetingView(FormView):
     write_roles = DEALER_DESK
     read_roles = NO_CALL_CENTER
-    column_list = ["campaign", "dealer", "held_on", "participants", "revenue", "satisfaction"]
+    column_list = ["held_on", "participants", "revenue", "baseline_revenue", "satisfaction",
+                   "campaign", "dealer"]
+    column_searchable_list = ["what_worked", "to_improve", "self_assessment"]
     column_filters = ["campaign", "dealer", "held_on"]
+    column_default_sort = ("held_on", True)
+    column_descriptions = {"satisfaction": "0–100 (%)，CSI 目标 ≥ 93%"}
 
 
-class LaborCompensationView(SecureModelView):
+class LaborCompensationView(FormView):
     read_roles = NO_CALL_CENTER
     column_list = ["campaign", "dealer", "eligible_inspections", "truthfulness_rate", "amount",
                    "status", "paid_on"]
-    column_filters = ["campaign", "dealer", "status"]
+    column_filters = ["campaign", "dealer", "status", "paid_on"]
+    column_default_sort = ("campaign_id", True)
 
 
 # --- 系统 ---------------------------------------------------------------------------------------
@@ -284,6 +445,7 @@ SCREENS: list[tuple[type, type, str, str]] = [
     (CompensationRuleView, CompensationRule, "申请", "工时补偿规则"),
     (SignInView, SignIn, "执行", "顾客签到表"),
     (WorkOrderView, WorkOrder, "执行", "免费检测工单"),
+    (FollowUpView, WorkOrder, "执行", "建议跟进名单"),
     (FeedbackView, Feedback, "执行", "顾客信息回馈表"),
     (CallbackView, Callback, "执行", "100%服务回访"),
     (ComplaintView, Complaint, "执行", "投诉"),

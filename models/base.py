@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, Numeric, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry, relationship
@@ -17,8 +18,22 @@ NAMING = {
 }
 
 
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # the seed's deadlines (周一17:00前) are Beijing wall-clock times
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def local_today() -> dt.date:
+    return dt.datetime.now(LOCAL_TZ).date()
+
+
+def local_date(value: dt.date | dt.datetime) -> dt.date:
+    """The Asia/Shanghai calendar day of a stored (aware UTC) or typed (naive local) time."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(LOCAL_TZ).date() if value.tzinfo else value.date()
+    return value
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
+from .forms_rules import Validated, check, ordered, required
 
 CAMPAIGN_TYPES = {
     "stock_parts": "库存件促销",
@@ -28,7 +29,7 @@ PHASES = {
 PHASE_ORDER = list(PHASES)
 
 
-class Campaign(Record, Base):
+class Campaign(Validated, Record, Base):
     __tablename__ = "campaign"
     name: Mapped[str] = field("活动名称", String(100), unique=True)
     type: Mapped[str] = field("活动类型", String(30), choices=CAMPAIGN_TYPES, index=True)
@@ -53,6 +54,14 @@ class Campaign(Record, Base):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             return "执行结束日不能早于开始日"
         return None
+
+    def _baseline_before_window(self) -> str | None:
+        if self.baseline_ends_on and self.starts_on and self.baseline_ends_on >= self.starts_on:
+            return "对比基期应在执行期之前结束"
+        return None
+
+    form_rules = (required("name", "type", "starts_on", "ends_on"), check(window_problem),
+                  ordered("baseline_starts_on", "baseline_ends_on"), check(_baseline_before_window))
 
 
 class Participation(DealerOwned, Record, Base):

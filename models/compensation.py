@@ -8,11 +8,12 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
+from .forms_rules import Validated, between, each_row, non_negative, required
 
 COMP_STATUS = {"claimed": "已申请", "calculated": "已核算", "approved": "已批准", "paid": "已支付"}
 
 
-class CompensationRule(Record, Base):
+class CompensationRule(Validated, Record, Base):
     """A published version of hours, rate and truthfulness tiers; HQ changes it as data."""
 
     __tablename__ = "compensation_rule"
@@ -24,6 +25,12 @@ class CompensationRule(Record, Base):
     tiers: Mapped[list[CompensationTier]] = relationship(
         cascade="all, delete-orphan", backref="rule",
         order_by="CompensationTier.min_truthfulness.desc()")
+
+    form_rules = (required("name"),
+                  non_negative("hours_per_inspection", "labor_rate"),
+                  each_row("tiers", required("min_truthfulness", "payout_percent"),
+                           between("min_truthfulness", 0, 100), between("payout_percent", 0, 100),
+                           row_name="档位第{n}行"))
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
@@ -41,7 +48,7 @@ DEFAULT_TIERS = [(Decimal(95), Decimal(100)), (Decimal(90), Decimal(80)),
                  (Decimal(80), Decimal(50)), (Decimal(0), Decimal(0))]
 
 
-class LaborCompensation(CampaignOwned, DealerOwned, Record, Base):
+class LaborCompensation(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "labor_compensation"
     rule_id: Mapped[int | None] = field("补偿规则", ForeignKey("compensation_rule.id"), index=True)
     rule: Mapped[CompensationRule | None] = relationship()
@@ -51,3 +58,6 @@ class LaborCompensation(CampaignOwned, DealerOwned, Record, Base):
     status: Mapped[str] = field("状态", String(20), choices=COMP_STATUS, default="claimed", index=True)
     paid_on: Mapped[dt.date | None] = field("入账日期")
     note: Mapped[str | None] = field("说明", Text)
+
+    form_rules = (required("campaign"), non_negative("eligible_inspections", "amount"),
+                  between("truthfulness_rate", 0, 100))

@@ -7,9 +7,11 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, DealerOwned, Record, field
+from .forms_rules import (Validated, check, each_row, non_negative, required, valid_mobile,
+                          valid_plate, valid_vin)
 
 
-class Customer(DealerOwned, Record, Base):
+class Customer(Validated, DealerOwned, Record, Base):
     __tablename__ = "customer"
     name: Mapped[str] = field("顾客姓名", String(60), index=True)
     mobile: Mapped[str | None] = field("手机", String(20), index=True)
@@ -20,7 +22,7 @@ class Customer(DealerOwned, Record, Base):
         return self.name
 
 
-class Vehicle(DealerOwned, Record, Base):
+class Vehicle(Validated, DealerOwned, Record, Base):
     __tablename__ = "vehicle"
     __table_args__ = (UniqueConstraint("dealer_id", "vin", name="uq_vehicle_dealer_vin"),)
     customer_id: Mapped[int] = field("车主", ForeignKey("customer.id", ondelete="CASCADE"), index=True)
@@ -31,5 +33,15 @@ class Vehicle(DealerOwned, Record, Base):
     mileage_km: Mapped[int | None] = field("里程 (km)", Integer)
     last_visit: Mapped[dt.date | None] = field("上次进厂")
 
+    def _identified(self) -> str | None:
+        return None if self.plate or self.vin else "车牌号与 VIN 车架号至少填写一项"
+
+    form_rules = (required("customer"), check(_identified), valid_plate("plate"), valid_vin("vin"),
+                  non_negative("mileage_km"))
+
     def __str__(self) -> str:
         return self.plate or self.vin or f"#{self.id}"
+
+
+Customer.form_rules = (required("name"), valid_mobile("mobile"),
+                       each_row("vehicles", *Vehicle.form_rules[1:], row_name="车辆{n}"))

@@ -91,7 +91,7 @@ def _customers(session, rng: random.Random, dealer: Dealer, province: str, count
         plate = province + rng.choice("ABCEFGHJ") + "".join(
             rng.choice(letters[:8] + "0123456789") for _ in range(5))
         vin = with_check_digit("LBE" + "".join(rng.choice(letters + "0123456789") for _ in range(5))
-                               + "0E" + f"{dealer.id:01d}" + f"{rng.randrange(10**6):06d}")
+                               + "0E" + rng.choice(letters) + f"{rng.randrange(10**6):06d}")
         session.add(Customer(dealer=dealer, name=name, mobile=mobile, vehicles=[Vehicle(
             dealer=dealer, plate=plate, vin=vin, model=rng.choice(MODELS),
             mileage_km=rng.randrange(3000, 150000),

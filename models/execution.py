@@ -7,13 +7,15 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
+from .forms_rules import (Validated, between, check, each_row, in_window, required, same_owner,
+                          valid_mobile, valid_plate)
 
 CHANNELS = {"desk": "前台登记", "qr": "扫码自助签到"}
 # **default** items (DESIGN §2.6); HQ can change them per campaign later.
 FEEDBACK_ITEMS = ["接待服务", "等候时间", "检测结果说明", "维修质量", "环境", "总体满意度"]
 
 
-class SignIn(CampaignOwned, DealerOwned, Record, Base):
+class SignIn(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "sign_in"
     arrived_at: Mapped[dt.datetime] = field("到店时间", default=utcnow, index=True)
     customer_id: Mapped[int | None] = field("顾客", ForeignKey("customer.id"), index=True)
@@ -29,12 +31,17 @@ class SignIn(CampaignOwned, DealerOwned, Record, Base):
                                           help="标示贴贴于车辆后风挡外面的左下角")
     walk_in: Mapped[bool] = field("非邀约到店", Boolean, default=False, index=True,
                                   help="不在顾客名单上的顾客自动标记")
+    work_orders: Mapped[list[WorkOrder]] = relationship("WorkOrder", viewonly=True,
+                                                        order_by="WorkOrder.id")
+
+    form_rules = (required("campaign", "arrived_at", "name"), in_window("arrived_at"),
+                  valid_mobile("mobile"), valid_plate("plate"), same_owner("customer", "advisor"))
 
     def __str__(self) -> str:
         return f"{self.name} {self.plate or ''}".strip()
 
 
-class Feedback(CampaignOwned, DealerOwned, Record, Base):
+class Feedback(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "feedback"
     filled_on: Mapped[dt.date] = field("填写日期", index=True)
     sign_in_id: Mapped[int | None] = field("签到记录", ForeignKey("sign_in.id"), index=True)
@@ -45,6 +52,25 @@ class Feedback(CampaignOwned, DealerOwned, Record, Base):
     wants_complaint: Mapped[bool] = field("需要登记投诉", Boolean, default=False)
     ratings: Mapped[list[FeedbackRating]] = relationship(cascade="all, delete-orphan",
                                                          backref="feedback")
+
+    def _complaint_described(self) -> str | None:
+        if self.wants_complaint and not (self.comments or "").strip():
+            return "顾客要求登记投诉时，请在“意见与建议”中写明投诉内容"
+        return None
+
+    def _items_once(self) -> str | None:
+        items = [r.item for r in self.ratings if r.item]
+        repeated = sorted({i for i in items if items.count(i) > 1})
+        return f"评分项目重复：{'、'.join(repeated)}" if repeated else None
+
+    form_rules = (required("campaign", "filled_on", "customer_name"), in_window("filled_on"),
+                  between("nps", 0, 10), check(_complaint_described), same_owner("sign_in"),
+                  each_row("ratings", required("item", "score"), between("score", 1, 5),
+                           row_name="评分第{n}项"),
+                  check(_items_once))
+
+    def __str__(self) -> str:
+        return f"{self.customer_name} {self.filled_on}"
 
 
 class FeedbackRating(Base):

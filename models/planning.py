@@ -8,13 +8,14 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, Record, field
+from .forms_rules import Validated, check, each_row, non_negative, required
 
 REASONS = {"market": "市场竞争", "stock": "零配件库存", "capacity": "服务能力", "special": "特殊意义"}
 SUPPORT = {"compensation": "工时补偿", "subsidy": "费用补助", "technical": "技术支持"}
 STATUS = {"draft": "草稿", "submitted": "已提交", "approved": "已批准"}
 
 
-class PlanMeeting(CampaignOwned, Record, Base):
+class PlanMeeting(Validated, CampaignOwned, Record, Base):
     __tablename__ = "plan_meeting"
     dealer_id: Mapped[int | None] = field("特约店", ForeignKey("dealer.id"), index=True,
                                           help="总部计划会议留空")
@@ -41,6 +42,18 @@ class PlanMeeting(CampaignOwned, Record, Base):
     attendees: Mapped[list[PlanAttendee]] = relationship(cascade="all, delete-orphan", backref="meeting")
     goals: Mapped[list[PlanGoal]] = relationship(cascade="all, delete-orphan", backref="meeting")
     milestones: Mapped[list[PlanMilestone]] = relationship(cascade="all, delete-orphan", backref="meeting")
+
+    def _policy_explained(self) -> str | None:
+        if self.conflicts_policy and not (self.policy_note or "").strip():
+            return "活动与政策有抵触时，请填写“政策说明”"
+        return None
+
+    form_rules = (required("campaign", "held_on"),
+                  non_negative("budget_customer", "budget_staff", "budget_media", "budget_gifts"),
+                  check(_policy_explained),
+                  each_row("attendees", required("name"), row_name="参会人员第{n}行"),
+                  each_row("goals", required("metric", "target"), row_name="活动目标第{n}行"),
+                  each_row("milestones", required("due_on", "item"), row_name="时间节点第{n}行"))
 
     @property
     def budget_total(self) -> Decimal:

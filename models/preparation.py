@@ -8,6 +8,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
+from .forms_rules import (Validated, between, check, each_row, in_window, non_negative, ordered,
+                          required, valid_mobile, valid_plate, valid_vin)
 
 TRAINING_KINDS = {"internal": "内部培训", "dealer": "特约店培训"}
 CONTACT_STATUS = {"not_contacted": "未联系", "invited": "已邀约", "booked": "已预约",
@@ -15,7 +17,7 @@ CONTACT_STATUS = {"not_contacted": "未联系", "invited": "已邀约", "booked"
 SOURCES = {"dms": "DMS 导入", "manual": "手工录入"}
 
 
-class DailyFlow(CampaignOwned, DealerOwned, Record, Base):
+class DailyFlow(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "daily_flow"
     day: Mapped[dt.date] = field("活动日期", index=True)
     leader: Mapped[str] = field("组长", String(60))
@@ -29,6 +31,19 @@ class DailyFlow(CampaignOwned, DealerOwned, Record, Base):
     slots: Mapped[list[DailyFlowSlot]] = relationship(cascade="all, delete-orphan", backref="flow",
                                                       order_by="DailyFlowSlot.starts_at")
 
+    def _inspections_within_arrivals(self) -> str | None:
+        if self.actual_inspections is not None and self.actual_arrivals is not None \
+                and self.actual_inspections > self.actual_arrivals:
+            return "“实际检测台次”不能多于“实际进厂台次”"
+        return None
+
+    form_rules = (required("campaign", "day", "leader"), in_window("day"),
+                  non_negative("target_arrivals", "actual_arrivals", "actual_inspections",
+                               "actual_revenue"),
+                  check(_inspections_within_arrivals),
+                  each_row("slots", required("starts_at", "ends_at", "activity"),
+                           ordered("starts_at", "ends_at", strict=True), row_name="时间段第{n}行"))
+
 
 class DailyFlowSlot(Base):
     __tablename__ = "daily_flow_slot"
@@ -41,13 +56,16 @@ class DailyFlowSlot(Base):
     owner: Mapped[str | None] = field("负责人", String(60))
 
 
-class TrainingSession(CampaignOwned, DealerOwned, Record, Base):
+class TrainingSession(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "training_session"
     kind: Mapped[str] = field("培训类型", String(20), choices=TRAINING_KINDS, index=True)
     held_on: Mapped[dt.date] = field("培训日期", index=True)
     trainer: Mapped[str] = field("讲师", String(60))
     topics: Mapped[str | None] = field("培训项目", Text)
     trainees: Mapped[list[Trainee]] = relationship(cascade="all, delete-orphan", backref="session")
+
+    form_rules = (required("campaign", "kind", "held_on", "trainer"),
+                  each_row("trainees", required("name"), between("score", 0, 100), row_name="学员第{n}行"))
 
 
 class Trainee(Base):
@@ -61,7 +79,7 @@ class Trainee(Base):
     passed: Mapped[bool] = field("合格", Boolean, default=False)
 
 
-class CustomerInvitation(CampaignOwned, DealerOwned, Record, Base):
+class CustomerInvitation(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "customer_invitation"
     customer_id: Mapped[int | None] = field("顾客", ForeignKey("customer.id"), index=True)
     customer: Mapped[object] = relationship("Customer")
@@ -77,10 +95,24 @@ class CustomerInvitation(CampaignOwned, DealerOwned, Record, Base):
                                         default="not_contacted", index=True)
     booked_at: Mapped[dt.datetime | None] = field("预约时间")
 
+    def _reachable(self) -> str | None:
+        return None if self.mobile or self.plate else "“手机”与“车牌号”至少填写一项"
 
-class PreparationItem(CampaignOwned, DealerOwned, Record, Base):
+    def _booking_has_slot(self) -> str | None:
+        if self.contact_status == "booked" and self.booked_at is None:
+            return "已预约的顾客请填写“预约时间”"
+        return None
+
+    form_rules = (required("campaign", "name"), check(_reachable),
+                  valid_mobile("mobile"), valid_plate("plate"), valid_vin("vin"), non_negative("mileage_km"),
+                  check(_booking_has_slot), in_window("booked_at"))
+
+
+class PreparationItem(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "preparation_item"
     item: Mapped[str] = field("物品", String(100))
     quantity: Mapped[int] = field("数量", Integer, default=1)
     owner: Mapped[str | None] = field("负责人", String(60))
     ready: Mapped[bool] = field("已备妥", Boolean, default=False, index=True)
+
+    form_rules = (required("campaign", "item"), non_negative("quantity"))

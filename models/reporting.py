@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
+from .forms_rules import (Validated, between, campaign_of, check, each_row, non_negative, ordered,
+                          required, valid_mobile, valid_plate, valid_vin)
 
 # The 10 dealer duties of seed 000 slides 33-35, the coaching checklist.
 DEALER_DUTIES = ["客户使用环境管理", "服务快速(专用通道)", "免费冷却检测", "免费全车21项安全检查",
@@ -15,7 +18,7 @@ DEALER_DUTIES = ["客户使用环境管理", "服务快速(专用通道)", "免�
                  "信息反馈按时上报", "配合现场辅导"]
 
 
-class WeeklySummary(CampaignOwned, DealerOwned, Record, Base):
+class WeeklySummary(Validated, CampaignOwned, DealerOwned, Record, Base):
     """免费检测客户信息汇总表, due Monday 17:00 Asia/Shanghai for the previous ISO week."""
 
     __tablename__ = "weekly_summary"
@@ -27,6 +30,23 @@ class WeeklySummary(CampaignOwned, DealerOwned, Record, Base):
     note: Mapped[str | None] = field("备注", Text)
     rows: Mapped[list[WeeklySummaryRow]] = relationship(cascade="all, delete-orphan",
                                                             backref="summary")
+
+    def _week_problems(self) -> Iterator[str]:
+        if self.week_start is None:
+            return
+        if self.week_start.weekday() != 0:
+            yield f"“周一日期”{self.week_start:%Y-%m-%d} 不是星期一"
+        campaign, week_end = campaign_of(self), self.week_start + dt.timedelta(days=6)
+        if campaign is not None and not (self.week_start <= campaign.ends_on
+                                         and week_end >= campaign.starts_on):
+            yield f"该周（{self.week_start:%Y-%m-%d} 起）不在活动“{campaign.name}”的执行期内"
+        for n, row in enumerate(self.rows, start=1):
+            if row.visited_on and not self.week_start <= row.visited_on <= week_end:
+                yield f"客户第{n}行：检测日期 {row.visited_on:%Y-%m-%d} 不在该周内"
+
+    form_rules = (required("campaign", "week_start"), check(_week_problems),
+                  each_row("rows", required("visited_on", "customer_name"), valid_mobile("mobile"),
+                           valid_plate("plate"), valid_vin("vin"), row_name="客户第{n}行"))
 
 
 class WeeklySummaryRow(Base):
@@ -42,7 +62,7 @@ class WeeklySummaryRow(Base):
     vin: Mapped[str | None] = field("VIN 车架号", String(17))
 
 
-class RevenueReport(CampaignOwned, DealerOwned, Record, Base):
+class RevenueReport(Validated, CampaignOwned, DealerOwned, Record, Base):
     """营业收入状况分析表: campaign period against the baseline period."""
 
     __tablename__ = "revenue_report"
@@ -56,8 +76,13 @@ class RevenueReport(CampaignOwned, DealerOwned, Record, Base):
     cost: Mapped[Decimal] = field("活动费用 (元)", default=Decimal("0"))
     submitted_at: Mapped[dt.datetime | None] = field("提交时间")
 
+    form_rules = (required("campaign", "period_start", "period_end"),
+                  ordered("period_start", "period_end"),
+                  non_negative("visits", "labor_revenue", "parts_revenue", "baseline_visits",
+                               "baseline_revenue", "cost"))
 
-class ClosingMeeting(CampaignOwned, DealerOwned, Record, Base):
+
+class ClosingMeeting(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "closing_meeting"
     held_on: Mapped[dt.date] = field("会议日期", index=True)
     attendees: Mapped[str | None] = field("参会人员", Text)
@@ -71,8 +96,18 @@ class ClosingMeeting(CampaignOwned, DealerOwned, Record, Base):
     to_improve: Mapped[str | None] = field("待改进", Text)
     self_assessment: Mapped[str | None] = field("活动自评", Text)
 
+    def _after_start(self) -> str | None:
+        campaign = campaign_of(self)
+        if campaign is not None and self.held_on and self.held_on < campaign.starts_on:
+            return f"活动结束会议不能早于活动开始日 {campaign.starts_on:%Y-%m-%d}"
+        return None
 
-class CoachingVisit(CampaignOwned, DealerOwned, Record, Base):
+    form_rules = (required("campaign", "held_on"), check(_after_start),
+                  non_negative("participants", "revenue", "baseline_revenue"),
+                  between("satisfaction", 0, 100))
+
+
+class CoachingVisit(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "coaching_visit"
     visit_on: Mapped[dt.date] = field("辅导日期", index=True)
     coach_id: Mapped[int] = field("辅导员", ForeignKey("user.id"), index=True)
@@ -83,6 +118,20 @@ class CoachingVisit(CampaignOwned, DealerOwned, Record, Base):
     findings: Mapped[str | None] = field("发现问题", Text)
     follow_ups: Mapped[str | None] = field("跟进事项", Text)
     duties: Mapped[list[CoachingDuty]] = relationship(cascade="all, delete-orphan", backref="visit")
+
+    def _done_is_scored(self) -> str | None:
+        if self.status == "done" and self.organization_score is None:
+            return "已完成的现场辅导请填写“活动组织得分”"
+        return None
+
+    def _coach_is_hq(self) -> str | None:
+        if self.coach is not None and getattr(self.coach, "role", None) not in ("coach", "hq_admin"):
+            return f"“辅导员”{self.coach}不是总部现场辅导员"
+        return None
+
+    form_rules = (required("campaign", "visit_on", "coach"), check(_coach_is_hq),
+                  between("organization_score", 0, 100), check(_done_is_scored),
+                  each_row("duties", required("duty"), between("score", 0, 10), row_name="配合事项第{n}行"))
 
 
 class CoachingDuty(Base):

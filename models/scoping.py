@@ -79,6 +79,10 @@ def may_see_dealer(user: User | None, dealer_id: int | None) -> bool:
 
 def get_or_404(model: type[T], pk: Any, user: User | None) -> T:
     """The object if this user may see it; 404 otherwise, never 403 (no existence leak)."""
+    try:
+        pk = int(pk)  # ids arrive as URL text; PostgreSQL will not compare integer = varchar
+    except (TypeError, ValueError):
+        abort(404)
     stmt = scoped(select(model).where(model.id == pk), model, user)  # type: ignore[attr-defined]
     obj = db.session.scalar(stmt)
     if obj is None:

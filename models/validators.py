@@ -31,6 +31,8 @@ def normalize_mobile(value: str) -> str:
 
 def mobile_problem(value: str) -> str | None:
     number = normalize_mobile(value)
+    if not re.fullmatch(r"1\d{10}", number):  # phonenumbers would skip letters and other text
+        return f"手机号“{value}”不是有效的中国大陆手机号码"
     try:
         parsed = phonenumbers.parse(number, "CN")
     except phonenumbers.NumberParseException:

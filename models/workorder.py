@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
+from .forms_rules import (Validated, check, each_row, in_window, non_negative, ordered, required,
+                          same_owner)
 
 FINDINGS = {"ok": "正常", "attention": "注意", "fail": "异常"}
 SUGGESTIONS = {"none": "无", "maintain": "建议保养", "repair": "建议维修", "replace": "立即更换"}
 
 
-class WorkOrder(CampaignOwned, DealerOwned, Record, Base):
+class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "work_order"
     number: Mapped[str] = field("工单号", String(30), index=True)
     visited_on: Mapped[dt.date] = field("检测日期", index=True)
@@ -39,6 +42,30 @@ class WorkOrder(CampaignOwned, DealerOwned, Record, Base):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def declined_items(self) -> list[WorkOrderItem]:
+        """Suggestions the customer did not take: the follow-up list (seed 000 slide 37)."""
+        return [item for item in self.items if item.declined]
+
+    def _safety_signed(self) -> Iterator[str]:
+        # 较严重影响车辆安全之问题，需在工单上特别详细注明，并请客户签字确认 (seed 000 slide 37)
+        unsigned = [item.name for item in self.items if item.needs_signature]
+        if unsigned and not self.customer_signed:
+            yield f"涉及行车安全的问题须请顾客签字确认：{'、'.join(unsigned)}"
+
+    def _vehicle_of_customer(self) -> str | None:
+        owner = getattr(self.vehicle, "customer", None)
+        if owner is not None and self.customer is not None and owner is not self.customer:
+            return f"车辆 {self.vehicle} 不属于顾客 {self.customer}"
+        return None
+
+    form_rules = (required("campaign", "number", "visited_on"), in_window("visited_on"),
+                  non_negative("mileage_km", "labor_hours"), ordered("visited_on", "first_copy_sent_on"),
+                  same_owner("sign_in", "customer", "vehicle", "advisor"), check(_vehicle_of_customer),
+                  each_row("items", required("name"), check(lambda item: item.suggestion_problem()),
+                           row_name="检测项目{n}"),
+                  check(_safety_signed))
+
 
 class WorkOrderItem(Base):
     __tablename__ = "work_order_item"
@@ -51,4 +78,26 @@ class WorkOrderItem(Base):
     measured: Mapped[str | None] = field("实测数据", String(40))
     finding: Mapped[str] = field("检测结果", String(20), choices=FINDINGS, default="ok")
     suggestion: Mapped[str] = field("专家建议", String(20), choices=SUGGESTIONS, default="none")
-    accepted: Mapped[bool] = field("顾客接受建议", Boolean, default=True)
+    accepted: Mapped[bool] = field("顾客接受建议", Boolean, default=True,
+                                   help="顾客暂不接受的建议列入后续跟进名单")
+
+    @property
+    def found_problem(self) -> bool:
+        return self.finding in ("attention", "fail")
+
+    @property
+    def needs_signature(self) -> bool:
+        return bool(self.safety_critical) and self.found_problem
+
+    @property
+    def declined(self) -> bool:
+        return (self.suggestion or "none") != "none" and self.accepted is False
+
+    def suggestion_problem(self) -> str | None:
+        # 任何检查出的缺失，一定要在“专家建议栏”内提出解决方案 (seed 000 slide 37)
+        if self.found_problem and (self.suggestion or "none") == "none":
+            return f"“{self.name}”检测结果为{FINDINGS[self.finding]}，须在专家建议栏提出保养、维修或更换建议"
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.name}：{SUGGESTIONS.get(self.suggestion or 'none', '')}"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, request
 from flask_babel import Babel
@@ -12,8 +11,8 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from models import User, db
+from models.base import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

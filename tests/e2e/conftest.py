@@ -5,6 +5,7 @@ Playwright's own browser download does not work here; we launch /usr/bin/chromiu
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 
@@ -24,8 +25,10 @@ def live_server(app):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    # Package scope: Playwright's sync API keeps an event loop in this thread while it lives,
+    # which would make later (Prefect) tests see an async context.
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test`, which installs it")
     from playwright.sync_api import sync_playwright
@@ -43,6 +46,6 @@ def page(browser):
     context = browser.new_context(locale="zh-CN")
     # Icon fonts and images are not under test; a navigation that cuts their transfer short
     # leaves the dev server's file handle to the garbage collector (a ResourceWarning).
-    context.route("**/*.{woff,woff2,ttf,eot,svg,png,gif,ico}", lambda route: route.abort())
+    context.route(re.compile(r"\.(woff2?|ttf|eot|svg|png|gif|ico)(\?|$)"), lambda route: route.abort())
     yield context.new_page()
     context.close()

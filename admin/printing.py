@@ -1,0 +1,117 @@
+"""Print pages for every admin screen: /print/?id=N, /print.pdf?id=N, /blank/, /blank.pdf.
+
+`PrintMixin` sits in SecureModelView's bases, so every screen gets the routes and a 打印 row
+action. A record is always loaded through the view's `get_one(id)` — the dealer-scoped loader
+that 404s for another dealer's record — never through session.get.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, request, url_for
+from flask_admin import expose
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Campaign, db
+from models.scoping import scoped
+from reports.pdf import render_pdf
+from reports.printing import PrintDocument, print_document, work_order_document
+
+RECORD_TEMPLATES = {"work_order": "reports/work_order.html"}
+BLANK_TEMPLATES = {"work_order": "reports/work_order.html", "sign_in": "reports/sign_in_sheet.html"}
+LANDSCAPE_BLANKS = {"sign_in"}
+SIGN_IN_SHEET_ROWS = 20
+SIGN_IN_SHEET_SKIP = {"customer", "walk_in", "channel"}  # linked / derived in the system;
+# a paper sheet is by definition the front-desk channel
+
+
+class PrintMixin:
+    """Flask-Admin routes rendering the current model's print page, blank form and their PDFs."""
+
+    def get_list_row_actions(self) -> list[Any]:
+        actions = super().get_list_row_actions()  # type: ignore[misc]
+        return [*actions, EndpointLinkRowAction("fa fa-print", ".print_view", title="打印")]
+
+    # --- routes --------------------------------------------------------------------------------
+    @expose("/print/")
+    def print_view(self):
+        return self._print_html(self._printed_record(), for_pdf=False)
+
+    @expose("/print.pdf")
+    def print_pdf_view(self):
+        obj = self._printed_record()
+        return self._pdf_response(self._print_html(obj, for_pdf=True), f"{self._table}-{obj.id}",
+                                  f"{self.name}-{obj}")
+
+    @expose("/blank/")
+    def blank_view(self):
+        return self._blank_html(for_pdf=False)
+
+    @expose("/blank.pdf")
+    def blank_pdf_view(self):
+        return self._pdf_response(self._blank_html(for_pdf=True), f"{self._table}-blank",
+                                  f"{self.name}-空白表", landscape=self._table in LANDSCAPE_BLANKS)
+
+    # --- building the documents -----------------------------------------------------------------
+    @property
+    def _table(self) -> str:
+        return self.model.__tablename__  # type: ignore[attr-defined]
+
+    def _printed_record(self) -> Any:
+        record_id = request.args.get("id", type=int)
+        if record_id is None:
+            abort(404)
+        return self.get_one(record_id)  # type: ignore[attr-defined]  # dealer-scoped, 404s
+
+    def _blank_campaign(self) -> Any:
+        campaign_id = request.args.get("campaign", type=int)
+        if campaign_id is None:
+            return None
+        campaign = db.session.scalar(scoped(select(Campaign).where(Campaign.id == campaign_id),
+                                            Campaign, current_user))
+        if campaign is None:
+            abort(404)
+        return campaign
+
+    def print_document(self, obj: Any = None, campaign: Any = None) -> PrintDocument:
+        defaults = {}
+        if obj is None:
+            defaults = {"dealer": getattr(current_user, "dealer", None), "campaign": campaign}
+        if self._table == "work_order":
+            return work_order_document(obj, campaign=campaign, defaults=defaults)
+        return print_document(self.model, obj, title=self.name, defaults=defaults)  # type: ignore[attr-defined]
+
+    def _print_html(self, obj: Any, *, for_pdf: bool) -> str:
+        doc = self.print_document(obj)
+        template = RECORD_TEMPLATES.get(self._table, "reports/print_record.html")
+        return self._render_print(template, doc, for_pdf=for_pdf,
+                                  pdf_url=url_for(".print_pdf_view", id=obj.id))
+
+    def _blank_html(self, *, for_pdf: bool) -> str:
+        campaign = self._blank_campaign()
+        doc = self.print_document(None, campaign)
+        extra: dict[str, Any] = {}
+        if self._table == "sign_in":
+            doc.fields = [f for f in doc.fields if f.key not in SIGN_IN_SHEET_SKIP]
+            extra["rows"] = SIGN_IN_SHEET_ROWS
+        template = BLANK_TEMPLATES.get(self._table, "reports/print_blank.html")
+        args = {"campaign": campaign.id} if campaign is not None else {}
+        return self._render_print(template, doc, for_pdf=for_pdf,
+                                  landscape=self._table in LANDSCAPE_BLANKS,
+                                  pdf_url=url_for(".blank_pdf_view", **args), **extra)
+
+    def _render_print(self, template: str, doc: PrintDocument, **context: Any) -> str:
+        context.setdefault("landscape", False)
+        return self.render(template, doc=doc, back_url=url_for(".index_view"),  # type: ignore[attr-defined]
+                           **context)
+
+    def _pdf_response(self, html: str, ascii_name: str, title: str, *,
+                      landscape: bool = False) -> Response:
+        pdf = render_pdf(html, wkhtmltopdf=current_app.config["WKHTMLTOPDF"], landscape=landscape,
+                         title=title)
+        disposition = f"inline; filename=\"{ascii_name}.pdf\"; filename*=UTF-8''{quote(title)}.pdf"
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})

@@ -1,0 +1,634 @@
+"""Import of .xlsx and .csv files into one form: read, check every row, then write all rows in one
+transaction — or nothing.
+
+read_table()  the rows of an upload (xlsx streamed with openpyxl read_only; csv in UTF-8 or GBK)
+check_file()  every row converted and validated (validate_row), duplicates within the file and
+              against existing data, vehicles of another dealer's customers → a Preview
+write_rows()  one INSERT ... executemany per model, in the caller's transaction
+Stash         the checked rows kept server-side between preview and confirmation
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import secrets
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import insert, select
+
+from models import (Customer, CustomerInvitation, SignIn, Vehicle, WeeklySummary,
+                    WeeklySummaryRow)
+from models.audit import AuditLog
+from models.base import utcnow
+
+from .definitions import FormDefinition, _text, validate_row
+
+DEFAULT_MAX_ROWS = 50_000
+HEADER_SCAN_ROWS = 10  # a DMS export may put a title line or two above the headings
+IN_CHUNK = 2_000  # values per IN (...) lookup, well under SQLite's and PostgreSQL's limits
+ENCODING_HINT = "如为 CSV 文件，请确认编码为 UTF-8 或 GBK（在 Excel 中“另存为 CSV UTF-8”即可）"
+
+
+class ImportRefused(Exception):
+    """The whole file is refused; nothing was written. `status` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+@dataclass
+class Context:
+    user: Any
+    dealer_id: int | None
+    campaign: Any | None
+
+    @property
+    def campaign_id(self) -> int | None:
+        return getattr(self.campaign, "id", None)
+
+
+# --- reading ------------------------------------------------------------------------------------
+def _clean_heading(value: Any) -> str:
+    text = _text(value) if value is not None else ""
+    text = re.sub(r"[\s\u3000]+", "", text)
+    text = re.sub(r"^\*|\*$|[（(]必填[)）]$", "", text)
+    return text.casefold()
+
+
+def heading_map(definition: FormDefinition) -> dict[str, str]:
+    """Every accepted column heading (label, field name, DMS alias) → field name; labels win."""
+    mapping: dict[str, str] = {}
+    for f in definition.fields:
+        for alias in f.aliases:
+            mapping.setdefault(_clean_heading(alias), f.name)
+    for f in definition.fields:
+        mapping[_clean_heading(f.name)] = f.name
+    for f in definition.fields:
+        mapping[_clean_heading(f.label)] = f.name
+    return mapping
+
+
+@dataclass
+class Formula:
+    """A formula cell; replaced by Excel's cached result when the file has one."""
+
+    coordinate: str
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportRefused(f"无法读取该 Excel 文件（{type(exc).__name__}），请确认是 .xlsx 格式且未损坏",
+                            400) from None
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # trust the rows, not a possibly stale <dimension>
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            yield number, [Formula(c.coordinate) if getattr(c, "data_type", None) == "f" else c.value
+                           for c in row]
+    finally:
+        book.close()
+
+
+def _cached_values(data: bytes, wanted: set[str]) -> dict[str, Any]:
+    """Excel's last computed results of the formula cells (what the user saw when saving)."""
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()
+        rows = {int(re.sub(r"\D", "", c)) for c in wanted}
+        found = {}
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            if number in rows:
+                found.update({c.coordinate: c.value for c in row
+                              if hasattr(c, "coordinate") and c.coordinate in wanted})
+            if number > max(rows):
+                break
+        return found
+    finally:
+        book.close()
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")  # Excel's "Unicode text"
+    if b"\x00" in data[:4096] and len(data) % 2 == 0:  # UTF-16 without its BOM
+        for encoding in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if "\x00" not in text and ("," in text or "\t" in text):
+                return text
+    for encoding in ("utf-8-sig", "gb18030"):  # gb18030 ⊃ GBK ⊃ GB2312: what DMS exports use
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportRefused(f"无法识别文件编码。{ENCODING_HINT}", 400)
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    text = _decode(data)
+    if "\x00" in text:
+        raise ImportRefused("文件含有二进制内容，不是 CSV 文本文件", 415)
+    first = text.split("\n", 1)[0]
+    delimiter = max([",", "\t", ";"], key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, row in enumerate(reader, start=1):
+            yield number, row
+    except csv.Error as exc:
+        raise ImportRefused(f"CSV 文件第 {number + 1} 行无法解析（{exc}）", 400) from None
+
+
+def read_table(filename: str, data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    """(row number as Excel shows it, cell values) of the file's first sheet."""
+    if not data:
+        raise ImportRefused("上传的文件是空的（0 字节），请选择填写好的 .xlsx 或 .csv 文件", 400)
+    name = (filename or "").lower()
+    if data.startswith(b"PK\x03\x04"):
+        return _xlsx_rows(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportRefused("不支持旧版 .xls 或加密的 Excel 文件，请在 Excel 中另存为 .xlsx 或 CSV 后再导入",
+                            415)
+    if name.endswith((".xlsx", ".xlsm")):
+        raise ImportRefused("该文件扩展名为 .xlsx，但内容不是 Excel 文件", 400)
+    if data.startswith(b"%PDF") or not name.endswith((".csv", ".txt", ".tsv")) and b"\x00" in data[:4096]:
+        raise ImportRefused("只能导入 .xlsx 或 .csv 文件", 415)
+    return _csv_rows(data)
+
+
+# --- checking -------------------------------------------------------------------------------------
+@dataclass
+class Preview:
+    definition: FormDefinition
+    filename: str
+    columns: list[str]  # field names in file order
+    valid: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    rejected: list[tuple[int, list[Any], list[str]]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)  # the file's own headings, for rejected.csv
+    cells: dict[int, list[Any]] = field(default_factory=dict)  # valid rows as sent, by row number
+
+    @property
+    def total(self) -> int:
+        return len(self.valid) + len(self.rejected)
+
+
+def _locate_header(rows: Iterator[tuple[int, list[Any]]], mapping: dict[str, str]
+                   ) -> tuple[int, list[Any], list[tuple[int, list[Any]]]]:
+    seen: list[tuple[int, list[Any]]] = []
+    for number, cells in rows:
+        if any(c not in (None, "") for c in cells):
+            seen.append((number, cells))
+        if len(seen) >= HEADER_SCAN_ROWS:
+            break
+    scored = [(sum(_clean_heading(c) in mapping for c in cells if c is not None), i)
+              for i, (_, cells) in enumerate(seen)]
+    best = max(scored, default=(0, 0))
+    if best[0] == 0:
+        raise ImportRefused(f"没有找到可识别的表头（第一行应为字段名称，如“{next(iter(mapping))}”）。"
+                            f"请使用本页下载的模板填写。{ENCODING_HINT}", 400)
+    number, cells = seen[best[1]]
+    return number, cells, seen[best[1] + 1:]
+
+
+def _is_example(definition: FormDefinition, values: dict[str, Any]) -> bool:
+    """The template's example row left in place (dates aside, they follow the campaign)."""
+    example = definition.example_row()
+    return all(values.get(f.name) is not None and _text(values[f.name]) == _text(example[f.name])
+               for f in definition.fields if f.kind not in ("date", "datetime", "time"))
+
+
+def check_file(definition: FormDefinition, filename: str, data: bytes, context: Context, *,
+               max_rows: int = DEFAULT_MAX_ROWS) -> Preview:
+    """Every row of the file checked; raises ImportRefused when the file as a whole is unusable."""
+    mapping = heading_map(definition)
+    rows = read_table(filename, data)
+    header_number, header, after = _locate_header(rows, mapping)
+    columns: list[str | None] = []
+    for cell in header:
+        name = mapping.get(_clean_heading(cell)) if cell is not None else None
+        if name is not None and name in columns:
+            raise ImportRefused(f"第 {header_number} 行表头中“{definition.field(name).label}”出现了两次",
+                                422)
+        columns.append(name)
+    missing = [f.label for f in definition.fields
+               if f.required and not definition.parts[f.part].optional and f.name not in columns]
+    if missing:
+        raise ImportRefused(f"缺少必填列：{'、'.join(missing)}。请使用本页下载的模板。", 422)
+    preview = Preview(definition, filename, [c for c in columns if c],
+                      headings=[_text(c) if c is not None else "" for c in header])
+    ignored = [_text(c) for c, n in zip(header, columns) if n is None and c not in (None, "")]
+    if ignored:
+        preview.notices.append(f"以下列未能识别，已忽略：{'、'.join(ignored)}")
+
+    raw_rows: list[tuple[int, list[Any]]] = []
+    formulas: set[str] = set()
+    for number, cells in _chain(after, rows):
+        if not any(c not in (None, "") for c in cells):
+            continue
+        raw_rows.append((number, cells))
+        formulas.update(c.coordinate for c in cells if isinstance(c, Formula))
+        if len(raw_rows) > max_rows:
+            raise ImportRefused(f"文件超过 {max_rows:,} 行数据，单次最多导入 {max_rows:,} 行，"
+                                "请拆分成几个文件分批导入", 413)
+    if formulas:
+        # Excel stores the result of every formula when it saves; that is what the user saw, so
+        # we take it. A formula without a stored result (file written by a program) is refused.
+        cached = _cached_values(data, formulas)
+        preview.notices.append(f"文件中有 {len(formulas)} 个公式单元格，已按 Excel 保存时的计算结果导入")
+        raw_rows = [(n, [_result(c, cached) for c in cells]) for n, cells in raw_rows]
+
+    for index, (number, cells) in enumerate(raw_rows):
+        values = {name: cells[i] for i, name in enumerate(columns) if name and i < len(cells)}
+        pending = [f"“{definition.field(name).label}”是公式且没有计算结果，请在 Excel 中打开并保存，"
+                   "或改为直接填写数值" for name, v in values.items() if isinstance(v, Formula)]
+        values = {k: (None if isinstance(v, Formula) else v) for k, v in values.items()}
+        if index == 0 and number == header_number + 1 and _is_example(definition, values):
+            preview.notices.append(f"第 {number} 行是模板中的示例行，已忽略")
+            continue
+        clean, errors = validate_row(definition, values, context)
+        errors = pending + errors
+        if errors:
+            preview.rejected.append((number, _raw(cells), errors))
+        else:
+            preview.valid.append((number, clean))
+            preview.cells[number] = _raw(cells)
+    if not preview.total:
+        raise ImportRefused("文件中没有数据行（只有表头或示例行）", 422)
+    refuse_conflicts(preview, context)
+    return preview
+
+
+def _result(cell: Any, cached: dict[str, Any]) -> Any:
+    if not isinstance(cell, Formula):
+        return cell
+    value = cached.get(cell.coordinate)
+    return cell if value is None or value == "" else value
+
+
+def _chain(first: list, rest: Iterator) -> Iterator:
+    yield from first
+    yield from rest
+
+
+def _raw(cells: list[Any]) -> list[Any]:
+    return ["" if c is None or isinstance(c, Formula) else _text(c) for c in cells]
+
+
+# --- duplicates and other dealers' customers -------------------------------------------------------
+def _key(clean: dict[str, Any], spec: tuple[str, ...]) -> tuple | None:
+    values = tuple(clean.get(n) for n in spec)
+    return None if any(v is None or v == "" for v in values) else values
+
+
+def _show(definition: FormDefinition, spec: tuple[str, ...], key: tuple) -> str:
+    return "、".join(f"{definition.field(n).label}“{_text(v)}”" for n, v in zip(spec, key))
+
+
+def existing_keys(definition: FormDefinition, spec: tuple[str, ...], context: Context) -> set[tuple]:
+    """The values of `spec` already stored for this dealer (and campaign), normalised like input."""
+    from models import db
+
+    model = definition.model
+    if definition.key == "customer":
+        model = Vehicle
+    if definition.key == "weekly_summary":
+        cols = [WeeklySummary.week_start if n == "week_start" else getattr(WeeklySummaryRow, n)
+                for n in spec]
+        stmt = select(*cols).join(WeeklySummary, WeeklySummaryRow.summary_id == WeeklySummary.id) \
+            .where(WeeklySummary.dealer_id == context.dealer_id,
+                   WeeklySummary.campaign_id == context.campaign_id)
+    else:
+        stmt = select(*[getattr(model, n) for n in spec]).where(model.dealer_id == context.dealer_id)
+        if hasattr(model, "campaign_id"):
+            stmt = stmt.where(model.campaign_id == context.campaign_id)
+    found = set()
+    for row in db.session.execute(stmt):
+        values = []
+        for n, v in zip(spec, row):
+            f = definition.field(n)
+            values.append(f.normalize(v) if f.normalize and isinstance(v, str) else v)
+        found.add(tuple(values))
+    return found
+
+
+def foreign_values(definition: FormDefinition, name: str, values: set[str], context: Context) -> set[str]:
+    """Which of these VINs/plates belong to another dealer's customers (or invitation list)."""
+    from models import db
+
+    hits: set[str] = set()
+    ordered = sorted(values)
+    for start in range(0, len(ordered), IN_CHUNK):
+        chunk = ordered[start:start + IN_CHUNK]
+        column = getattr(Vehicle, name)
+        hits.update(db.session.scalars(select(column).where(
+            column.in_(chunk), Vehicle.dealer_id != context.dealer_id)))
+        if context.campaign_id is not None and hasattr(CustomerInvitation, name):
+            column = getattr(CustomerInvitation, name)
+            hits.update(db.session.scalars(select(column).where(
+                column.in_(chunk), CustomerInvitation.campaign_id == context.campaign_id,
+                CustomerInvitation.dealer_id != context.dealer_id)))
+    return hits
+
+
+def refuse_conflicts(preview: Preview, context: Context) -> list[int]:
+    """Move rows that repeat another row or existing data, or name another dealer's vehicle, to
+    `rejected`. Run at preview and again, inside the writing transaction, at confirmation."""
+    definition = preview.definition
+    reasons: dict[int, list[str]] = {}
+    for spec in definition.unique_keys:
+        first_seen: dict[tuple, int] = {}
+        stored = existing_keys(definition, spec, context)
+        for number, clean in preview.valid:
+            key = _key(clean, spec)
+            if key is None:
+                continue
+            if key in stored:
+                reasons.setdefault(number, []).append(
+                    f"{_show(definition, spec, key)}已存在于系统中（{definition.title}），不能重复导入")
+            elif key in first_seen:
+                reasons.setdefault(number, []).append(
+                    f"与第 {first_seen[key]} 行重复（{_show(definition, spec, key)}）")
+            else:
+                first_seen[key] = number
+    for name in definition.foreign_keys_check:
+        wanted = {clean[name] for _, clean in preview.valid if clean.get(name)}
+        foreign = foreign_values(definition, name, wanted, context) if wanted else set()
+        for number, clean in preview.valid:
+            if clean.get(name) in foreign:
+                reasons.setdefault(number, []).append(
+                    f"{definition.field(name).label}“{clean[name]}”属于其他特约店的顾客，不能导入本店")
+    if reasons:
+        preview.rejected.extend((n, preview.cells.get(n, []), reasons[n]) for n, _ in preview.valid
+                                if n in reasons)
+        preview.rejected.sort(key=lambda r: r[0])
+        preview.valid = [(n, c) for n, c in preview.valid if n not in reasons]
+    return sorted(reasons)
+
+
+# --- writing --------------------------------------------------------------------------------------------
+def _defaults(model: type) -> dict[str, Any]:
+    result = {}
+    for column in model.__table__.columns:
+        default = column.default
+        if default is not None and column.key not in ("id", "version_id", "created_at", "updated_at"):
+            result[column.key] = default.arg(None) if default.is_callable else default.arg
+    return result
+
+
+def _rows_for(definition: FormDefinition, part: str, clean_rows: list[dict[str, Any]],
+              context: Context) -> list[dict[str, Any]]:
+    model = definition.parts[part].model
+    names = [f.name for f in definition.fields if f.part == part]
+    columns = model.__table__.columns
+    defaults = _defaults(model)
+    owner = {}
+    if "dealer_id" in columns:
+        owner["dealer_id"] = context.dealer_id
+    if "campaign_id" in columns:
+        owner["campaign_id"] = context.campaign_id
+    rows = []
+    for clean in clean_rows:
+        row = {**defaults, **owner}
+        for n in names:
+            if clean.get(n) is not None or n not in defaults:
+                row[n] = clean.get(n)
+        rows.append(row)
+    return rows
+
+
+def write_rows(session: Any, definition: FormDefinition, clean_rows: list[dict[str, Any]],
+               context: Context) -> int:
+    """Insert the checked rows with one executemany per model; the caller commits or rolls back."""
+    if not clean_rows:
+        return 0
+    writer = {"customer": _write_customers, "weekly_summary": _write_weekly}.get(definition.key)
+    if writer is not None:
+        return writer(session, definition, clean_rows, context)
+    rows = _rows_for(definition, "main", clean_rows, context)
+    if definition.model is CustomerInvitation:
+        _link_customers(session, rows, context)
+        for row in rows:
+            row["source"] = "dms"
+    if definition.model is SignIn:
+        _mark_walk_ins(session, rows, context)
+    session.execute(insert(definition.model), rows)
+    return len(rows)
+
+
+def _link_customers(session: Any, rows: list[dict[str, Any]], context: Context) -> None:
+    """An invitation names the dealer's customer record when the VIN, plate or mobile matches one."""
+    by = {"vin": {}, "plate": {}, "mobile": {}}
+    for vin, plate, customer_id in session.execute(select(Vehicle.vin, Vehicle.plate, Vehicle.customer_id)
+                                                   .where(Vehicle.dealer_id == context.dealer_id)):
+        by["vin"].setdefault(vin, customer_id)
+        by["plate"].setdefault(plate, customer_id)
+    for mobile, customer_id in session.execute(select(Customer.mobile, Customer.id)
+                                               .where(Customer.dealer_id == context.dealer_id)):
+        by["mobile"].setdefault(mobile, customer_id)
+    for row in rows:
+        row["customer_id"] = next((by[k][row[k]] for k in ("vin", "plate", "mobile")
+                                   if row.get(k) and row[k] in by[k]), None)
+
+
+def _mark_walk_ins(session: Any, rows: list[dict[str, Any]], context: Context) -> None:
+    """A customer not on the campaign's invitation list is welcome, and counted as a walk-in."""
+    plates, mobiles = set(), set()
+    for plate, mobile in session.execute(select(CustomerInvitation.plate, CustomerInvitation.mobile).where(
+            CustomerInvitation.campaign_id == context.campaign_id,
+            CustomerInvitation.dealer_id == context.dealer_id)):
+        plates.add(plate)
+        mobiles.add(mobile)
+    for row in rows:
+        row["walk_in"] = not ((row.get("plate") and row["plate"] in plates)
+                              or (row.get("mobile") and row["mobile"] in mobiles))
+
+
+def _write_customers(session: Any, definition: FormDefinition, clean_rows: list[dict[str, Any]],
+                     context: Context) -> int:
+    """One customer per (name, mobile) with each of their vehicles; existing customers are reused."""
+    known = {(name, mobile): cid for name, mobile, cid in session.execute(
+        select(Customer.name, Customer.mobile, Customer.id).where(Customer.dealer_id == context.dealer_id))}
+    people: dict[tuple, int | None] = {}
+    for clean in clean_rows:
+        person = (clean["name"], clean.get("mobile"))
+        people.setdefault(person, known.get(person) if person[1] else None)
+    new = [p for p, cid in people.items() if cid is None]
+    fresh = [{"name": n, "mobile": m} for n, m in new]
+    customer_rows = _rows_for(definition, "main", fresh, context)
+    if customer_rows:
+        ids = session.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+                              customer_rows).all()
+        people.update(zip(new, ids))
+    with_vehicle = [c for c in clean_rows if any(c.get(f.name) is not None for f in definition.fields
+                                                 if f.part == "vehicle")]
+    vehicles = _rows_for(definition, "vehicle", with_vehicle, context)
+    for row, clean in zip(vehicles, with_vehicle):
+        row["customer_id"] = people[(clean["name"], clean.get("mobile"))]
+    if vehicles:
+        session.execute(insert(Vehicle), vehicles)
+    return len(clean_rows)
+
+
+def _write_weekly(session: Any, definition: FormDefinition, clean_rows: list[dict[str, Any]],
+                  context: Context) -> int:
+    weeks = sorted({c["week_start"] for c in clean_rows})
+    summaries = {s.week_start: s for s in session.scalars(select(WeeklySummary).where(
+        WeeklySummary.campaign_id == context.campaign_id, WeeklySummary.dealer_id == context.dealer_id,
+        WeeklySummary.week_start.in_(weeks)))}
+    for week in weeks:
+        if week in summaries and summaries[week].submitted_at is not None:
+            raise ImportRefused(f"{week:%Y-%m-%d} 那一周的汇总表已提交，不能再导入该周的顾客", 409)
+    missing = [w for w in weeks if w not in summaries]
+    if missing:
+        new = _rows_for(definition, "summary", [{"week_start": w} for w in missing], context)
+        ids = session.scalars(insert(WeeklySummary).returning(WeeklySummary.id,
+                                                              sort_by_parameter_order=True), new).all()
+        summary_ids = {**{w: s.id for w, s in summaries.items()}, **dict(zip(missing, ids))}
+    else:
+        summary_ids = {w: s.id for w, s in summaries.items()}
+    rows = _rows_for(definition, "main", clean_rows, context)
+    for row, clean in zip(rows, clean_rows):
+        row["summary_id"] = summary_ids[clean["week_start"]]
+    session.execute(insert(WeeklySummaryRow), rows)
+    return len(rows)
+
+
+def audit_import(session: Any, definition: FormDefinition, context: Context, *, written: int,
+                 rejected: int, filename: str) -> None:
+    session.add(AuditLog(user_id=getattr(context.user, "id", None), action="import",
+                         entity=definition.model.__name__, dealer_id=context.dealer_id,
+                         detail=f"导入 {written} 行（文件 {filename}，拒绝 {rejected} 行）", at=utcnow()))
+
+
+# --- the stash between preview and confirmation --------------------------------------------------
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+STASH_HOURS = 6
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _decode_value(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    return {"date": dt.date.fromisoformat, "datetime": dt.datetime.fromisoformat,
+            "time": dt.time.fromisoformat, "decimal": Decimal}.get(kind, lambda v: v)(value)
+
+
+class Stash:
+    """Checked rows kept in files under instance/imports/, named by an unguessable token.
+
+    Only the uploading user can use a token; it is consumed on confirmation (a second confirm of
+    the same preview finds nothing), and files older than STASH_HOURS are swept away.
+    """
+
+    def __init__(self, folder: str | os.PathLike) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, token: str, suffix: str = "json") -> Path:
+        if not _TOKEN.match(token or ""):
+            raise KeyError(token)
+        return self.folder / f"{token}.{suffix}"
+
+    def put(self, preview: Preview, context: Context) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.sweep()
+        token = secrets.token_urlsafe(24)
+        payload = {
+            "form": preview.definition.key, "user_id": getattr(context.user, "id", None),
+            "dealer_id": context.dealer_id, "campaign_id": context.campaign_id,
+            "filename": preview.filename, "headings": preview.headings, "notices": preview.notices,
+            "valid": [[n, {k: _encode(v) for k, v in clean.items()}, preview.cells.get(n, [])]
+                      for n, clean in preview.valid],
+            "rejected": [[n, cells, reasons] for n, cells, reasons in preview.rejected],
+        }
+        tmp = self._path(token, "tmp")
+        tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self._path(token))
+        return token
+
+    def get(self, token: str, user_id: int, *, suffix: str = "json") -> dict[str, Any] | None:
+        try:
+            payload = json.loads(self._path(token, suffix).read_text(encoding="utf-8"))
+        except (KeyError, OSError, ValueError):
+            return None
+        return payload if payload.get("user_id") == user_id else None
+
+    def claim(self, token: str, user_id: int) -> dict[str, Any] | None:
+        """Take the stash for writing; a concurrent or repeated confirmation gets None."""
+        payload = self.get(token, user_id)
+        if payload is None:
+            return None
+        try:
+            self._path(token).replace(self._path(token, "claimed"))
+        except OSError:
+            return None
+        return payload
+
+    def finish(self, token: str, payload: dict[str, Any], *, written: bool) -> None:
+        """After writing keep only the rejected rows (for rejected.csv); after a failure, restore."""
+        claimed = self._path(token, "claimed")
+        if written:
+            done = {k: payload[k] for k in ("form", "user_id", "filename", "headings", "rejected")}
+            self._path(token, "done").write_text(json.dumps(done, ensure_ascii=False), encoding="utf-8")
+            claimed.unlink(missing_ok=True)
+        else:
+            claimed.replace(self._path(token))
+
+    def sweep(self) -> None:
+        limit = time.time() - STASH_HOURS * 3600
+        for path in self.folder.glob("*.*"):
+            try:
+                if path.stat().st_mtime < limit:
+                    path.unlink()
+            except OSError:
+                pass
+
+
+def preview_from_stash(definition: FormDefinition, payload: dict[str, Any]) -> Preview:
+    kinds = {f.name: f.kind for f in definition.fields}
+    preview = Preview(definition, payload["filename"], [], headings=payload["headings"],
+                      notices=payload["notices"])
+    preview.valid = [(n, {k: _decode_value(kinds[k], v) for k, v in clean.items()})
+                     for n, clean, _ in payload["valid"]]
+    preview.cells = {n: cells for n, _, cells in payload["valid"]}
+    preview.rejected = [(n, cells, reasons) for n, cells, reasons in payload["rejected"]]
+    return preview
+
+
+def rejected_csv(headings: list[str], rejected: list[list[Any]]) -> bytes:
+    """The refused rows as the user sent them plus 行号 and 错误原因, UTF-8 with BOM for Excel."""
+    from .excel import neutralise_csv
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号", "错误原因", *headings])
+    for number, cells, reasons in rejected:
+        writer.writerow([number, "；".join(reasons), *(neutralise_csv(c) for c in cells)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+__all__ = ["Context", "ImportRefused", "Preview", "Stash", "check_file", "write_rows", "read_table",
+           "refuse_conflicts", "rejected_csv", "preview_from_stash", "audit_import"]

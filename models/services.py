@@ -1,0 +1,203 @@
+"""What the screens do besides storing a row: defaults that save typing, values derived on save
+(walk-in, declined suggestions, callback due date, lateness) and records that follow from
+another (a complaint from a feedback). Views call these; no rule lives in a view.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import and_, func, inspect, or_, select
+
+from . import db
+from .execution import FEEDBACK_ITEMS, Feedback, SignIn
+from .followup import Callback, complaint_from_feedback
+from .forms_rules import LOCAL_TZ, local_date, local_today
+from .preparation import CustomerInvitation
+from .reporting import DEALER_DUTIES, CoachingVisit, WeeklySummary
+from .schedules import callback_due_on, is_late
+from .scoping import scoped
+from .validators import normalize_mobile, normalize_plate
+from .workorder import SUGGESTIONS, WorkOrder, WorkOrderItem
+
+# The date field a blank form opens with set to today (Asia/Shanghai).
+TODAY_FIELDS = {"PlanMeeting": "held_on", "TrainingSession": "held_on", "ClosingMeeting": "held_on",
+                "DailyFlow": "day", "Feedback": "filled_on", "WorkOrder": "visited_on",
+                "CoachingVisit": "visit_on"}
+
+
+def local_now() -> dt.datetime:
+    """Wall-clock Asia/Shanghai time as a form shows it (naive, to the minute)."""
+    return dt.datetime.now(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _id(obj: Any, key: str) -> Any:
+    value = getattr(obj, f"{key}_id", None)
+    return value if value is not None else getattr(getattr(obj, key, None), "id", None)
+
+
+def dealer_id_of(obj: Any, user: Any) -> int | None:
+    return _id(obj, "dealer") or getattr(user, "dealer_id", None)
+
+
+# --- defaults on a blank form ---------------------------------------------------------------
+def form_defaults(model: type, user: Any, campaign: Any, args: Mapping[str, str]) -> dict[str, Any]:
+    """Field values a new record's form opens with; lists are inline rows."""
+    values: dict[str, Any] = {}
+    if model.__name__ in TODAY_FIELDS:
+        values[TODAY_FIELDS[model.__name__]] = local_today()
+    advisor = user if getattr(user, "role", None) == "service_advisor" else None
+    if model is SignIn:
+        values.update(arrived_at=local_now(), advisor=advisor)
+    elif model is WorkOrder:
+        values.update(advisor=advisor, number=next_work_order_number(user))
+        values.update(_from_sign_in(args.get("sign_in"), user))
+        campaign = values.get("campaign", campaign)
+        values["items"] = checklist_rows(campaign)
+    elif model is Feedback:
+        values["ratings"] = [{"item": item} for item in FEEDBACK_ITEMS]
+        sign_in = _visible(SignIn, args.get("sign_in"), user)
+        if sign_in is not None:
+            values.update(sign_in=sign_in, customer_name=sign_in.name, campaign=sign_in.campaign)
+    elif model is Callback:
+        values.update(agent=user, kind="verification" if user.role == "call_center" else "dealer")
+    elif model is CoachingVisit:
+        values.update(coach=user if user.role == "coach" else None,
+                      duties=[{"duty": duty} for duty in DEALER_DUTIES])
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def checklist_rows(campaign: Any) -> list[dict[str, Any]]:
+    """The campaign's inspection items (全车21项安全检查 + 冷却检测) as blank work-order rows."""
+    template = getattr(campaign, "checklist_template", None)
+    if template is None:
+        return []
+    return [{"position": item.position, "name": item.name, "safety_critical": item.safety_critical,
+             "finding": "ok", "suggestion": "none", "accepted": True} for item in template.items]
+
+
+def _visible(model: type, pk: str | None, user: Any) -> Any:
+    if not pk or not str(pk).isdigit():
+        return None
+    return db.session.scalar(scoped(select(model).where(model.id == int(pk)), model, user))
+
+
+def _from_sign_in(pk: str | None, user: Any) -> dict[str, Any]:
+    """开工单 from a sign-in row: the visit's campaign, customer, vehicle and advisor."""
+    sign_in = _visible(SignIn, pk, user)
+    if sign_in is None:
+        return {}
+    vehicle = None
+    if sign_in.customer is not None and sign_in.plate:
+        vehicle = next((v for v in sign_in.customer.vehicles
+                        if v.plate and normalize_plate(v.plate) == normalize_plate(sign_in.plate)), None)
+    return {"sign_in": sign_in, "campaign": sign_in.campaign, "customer": sign_in.customer,
+            "vehicle": vehicle, "mileage_km": getattr(vehicle, "mileage_km", None),
+            "advisor": sign_in.advisor,
+            "visited_on": local_date(sign_in.arrived_at) if sign_in.arrived_at else None}
+
+
+def next_work_order_number(user: Any) -> str | None:
+    """Dealer code + date + running number of the day, e.g. A01-20140120-003."""
+    dealer = getattr(user, "dealer", None)
+    if dealer is None:
+        return None
+    today = local_today()
+    done = db.session.scalar(select(func.count()).select_from(WorkOrder).where(
+        WorkOrder.dealer_id == dealer.id, WorkOrder.visited_on == today)) or 0
+    return f"{dealer.code}-{today:%Y%m%d}-{done + 1:03d}"
+
+
+# --- derived on save -------------------------------------------------------------------------
+def normalize_contacts(obj: Any) -> None:
+    """京a 12345 → 京A12345, +86 138-1234-5678 → 13812345678, on the record and its inline rows."""
+    mapper = inspect(type(obj))
+    children = [row for rel in mapper.relationships if rel.uselist and "delete-orphan" in rel.cascade
+                for row in getattr(obj, rel.key) or []]
+    for row in [obj, *children]:
+        for key, normalize in (("mobile", normalize_mobile), ("plate", normalize_plate),
+                               ("vin", lambda v: v.strip().upper())):
+            value = getattr(row, key, None)
+            if isinstance(value, str) and value.strip():
+                setattr(row, key, normalize(value))
+
+
+def fill_blank_defaults(obj: Any) -> None:
+    """A required number left blank means its default (0 yuan, 0 hours, 1 piece)."""
+    for column in inspect(type(obj)).columns:
+        default = column.default
+        if not column.nullable and default is not None and default.is_scalar \
+                and getattr(obj, column.key, None) is None and column.key != "version_id":
+            setattr(obj, column.key, default.arg)
+
+
+def invitation_for(sign_in: SignIn, dealer_id: int | None) -> CustomerInvitation | None:
+    """The invitation-list entry this arrival answers: same customer, plate or mobile."""
+    same = []
+    if _id(sign_in, "customer") is not None:
+        same.append(CustomerInvitation.customer_id == _id(sign_in, "customer"))
+    if sign_in.plate:
+        same.append(CustomerInvitation.plate == sign_in.plate)
+    if sign_in.mobile:
+        same.append(CustomerInvitation.mobile == sign_in.mobile)
+    if not same or dealer_id is None:
+        return None
+    return db.session.scalar(select(CustomerInvitation).where(
+        CustomerInvitation.campaign_id == _id(sign_in, "campaign"),
+        CustomerInvitation.dealer_id == dealer_id, or_(*same)).limit(1))
+
+
+def declined_text(work_order: WorkOrder) -> str | None:
+    return "；".join(f"{item.name}：{SUGGESTIONS[item.suggestion]}"
+                     for item in work_order.declined_items) or None
+
+
+def before_save(obj: Any, user: Any) -> None:
+    """Values the record derives from what was typed; runs before its rules are checked."""
+    normalize_contacts(obj)
+    fill_blank_defaults(obj)
+    with db.session.no_autoflush:
+        if isinstance(obj, SignIn):
+            # A customer not on the invitation list is welcome, and counted as a walk-in.
+            obj.walk_in = invitation_for(obj, dealer_id_of(obj, user)) is None
+        elif isinstance(obj, WorkOrder):
+            if obj.sign_in is not None and obj.customer is None:
+                obj.customer = obj.sign_in.customer
+            obj.declined_suggestions = declined_text(obj)
+        elif isinstance(obj, Callback):
+            if obj.due_on is None and obj.work_order is not None and obj.work_order.visited_on:
+                obj.due_on = callback_due_on(obj.work_order.visited_on)
+            if obj.outcome not in (None, "pending") and obj.called_at is None:
+                obj.called_at = dt.datetime.now(dt.UTC)
+        elif isinstance(obj, WeeklySummary) and obj.week_start is not None:
+            submitted = obj.submitted_at
+            if submitted is not None and submitted.tzinfo is None:
+                submitted = submitted.replace(tzinfo=LOCAL_TZ)
+            obj.late = is_late(obj.week_start, submitted, dt.datetime.now(dt.UTC))
+        for child in getattr(obj, "vehicles", None) or []:  # a customer's inline vehicles
+            child.dealer_id = dealer_id_of(obj, user)
+
+
+def after_save(obj: Any, user: Any) -> None:
+    """Records that follow from a saved one, in the same transaction."""
+    if isinstance(obj, Feedback):
+        complaint_from_feedback(obj, user)
+
+
+# --- follow-up list --------------------------------------------------------------------------
+DECLINED = and_(WorkOrderItem.suggestion != "none", WorkOrderItem.accepted.is_(False))
+
+
+def with_declined_suggestions() -> Any:
+    """WHERE clause: work orders with a suggestion the customer declined (the follow-up list)."""
+    return WorkOrder.items.any(DECLINED)
+
+
+def declined_suggestions(user: Any, customer_id: int | None = None) -> list[WorkOrderItem]:
+    """Declined suggestions this user may see, newest visit first; of one customer if given."""
+    stmt = select(WorkOrderItem).join(WorkOrder, WorkOrderItem.work_order_id == WorkOrder.id) \
+        .where(DECLINED).order_by(WorkOrder.visited_on.desc(), WorkOrderItem.position)
+    if customer_id is not None:
+        stmt = stmt.where(WorkOrder.customer_id == customer_id)
+    return list(db.session.scalars(scoped(stmt, WorkOrder, user)))

@@ -1,0 +1,92 @@
+"""Helpers for the Excel template / import / export tests."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from models.validators import with_check_digit
+
+
+@pytest.fixture(autouse=True)
+def _stash_dir(app, tmp_path):
+    """Import previews are stashed in a per-test folder instead of instance/."""
+    previous = app.config.get("IMPORT_STASH_DIR")
+    app.config["IMPORT_STASH_DIR"] = str(tmp_path / "imports")
+    yield
+    app.config["IMPORT_STASH_DIR"] = previous
+
+
+def plate(n: int) -> str:
+    return f"京A{n:05d}"
+
+
+def vin(n: int) -> str:
+    return with_check_digit(f"LSVAU2180E2{n:06d}")
+
+
+def mobile(n: int) -> str:
+    return f"138{n:08d}"
+
+
+def invitation_rows(count: int, start: int = 1) -> list[list]:
+    """Rows under the headings 顾客姓名 手机 车牌号 VIN 车架号 车型 里程 (km)."""
+    return [[f"顾客{n}", mobile(n), plate(n), vin(n), "朗逸", 1000 + n] for n in range(start, start + count)]
+
+
+INVITATION_HEADINGS = ["顾客姓名", "手机", "车牌号", "VIN 车架号", "车型", "里程 (km)"]
+
+
+def xlsx_file(headings: list, rows: list[list], *, title: str = "Sheet") -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append(headings)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_file(headings: list, rows: list[list], encoding: str = "utf-8-sig", preamble: str = "") -> bytes:
+    out = io.StringIO()
+    out.write(preamble)
+    writer = csv.writer(out)
+    writer.writerow(headings)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def read_xlsx(data: bytes) -> list[list]:
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def token_of(response) -> str:
+    match = re.search(r'name="token" value="([^"]+)"', response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)[:3000]
+    return match.group(1)
+
+
+def upload(client, screen: str, content: bytes, filename: str, **form):
+    """POST a file to /admin/<screen>/import/ the way the browser form does."""
+    url = f"/admin/{screen}/import/"
+    values = {"csrf_token": client.csrf(url), "file": FileStorage(io.BytesIO(content), filename=filename),
+              **{k: str(v) for k, v in form.items()}}
+    # encoded in memory: the test client would spool a big body to a temp file it never closes
+    boundary, body = encode_multipart(values)
+    return client.http.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def confirm(client, screen: str, token: str, mode: str = "all"):
+    return client.post(f"/admin/{screen}/import/confirm", {"token": token, "mode": mode},
+                       csrf_from=f"/admin/{screen}/import/")

@@ -1,0 +1,1 @@
+"""Documents going out: fonts, PDF rendering, print contexts."""

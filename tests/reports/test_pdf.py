@@ -1,0 +1,88 @@
+"""wkhtmltopdf output is searchable Chinese (no CJK radicals) and carries page numbers."""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+
+import pytest
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from reports import fonts
+from reports.pdf import PdfError, page_label, render_pdf
+
+SAMPLE = "车主回娘家 免费检测报告 第一联 信息反馈联 长途检测 张伟 车 门 见 马 风 页"
+RADICALS = re.compile("[\u2e80-\u2fdf\u31c0-\u31ef\uf900-\ufaff]")
+
+
+def pdftotext(pdf: bytes, page: int | None = None) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if page is not None:
+        args += ["-f", str(page), "-l", str(page)]
+    return subprocess.run([*args, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def page_count(pdf: bytes) -> int:
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def has_page_number(text: str, number: int, total: int) -> bool:
+    # pdftotext drops the narrow spaces of "第 1 页 / 共 3 页"
+    return re.search(rf"第\s*{number}\s*页\s*/\s*共\s*{total}\s*页", text) is not None
+
+
+def html(body: str) -> str:
+    return ('<!doctype html><html><head><meta charset="utf-8"><style>body{font-family:'
+            '"Campaign Desk Sans SC",sans-serif}</style></head><body>' + body + "</body></html>")
+
+
+def test_it_derives_fonts_once_without_radicals():
+    conf = fonts.ensure_fonts()
+    stamps = {w: fonts.font_path(w).stat().st_mtime_ns for w in fonts.WEIGHTS}
+    assert fonts.ensure_fonts() == conf and conf.is_file()
+    assert {w: fonts.font_path(w).stat().st_mtime_ns for w in fonts.WEIGHTS} == stamps
+    assert str(fonts.FONT_DIR) in conf.read_text(encoding="utf-8")
+    for weight in fonts.WEIGHTS:
+        with TTFont(str(fonts.font_path(weight)), lazy=True) as font:
+            cmap = font["cmap"].getBestCmap()
+            family = font["name"].getDebugName(1)
+        assert 0x8F66 in cmap and 0x95E8 in cmap  # 车 门
+        assert not [cp for cp in cmap if RADICALS.match(chr(cp))]
+        assert family == fonts.FAMILY
+
+
+def test_it_renders_searchable_chinese_without_radicals():
+    pdf = render_pdf(html(f"<p>{SAMPLE}</p><p><b>第二联 特约店留存联 第三联 客户联</b></p>"))
+    text = pdftotext(pdf)
+    for word in SAMPLE.split() + ["第二联", "特约店留存联", "第三联", "客户联"]:
+        assert word in text
+    assert RADICALS.findall(text) == []
+    assert has_page_number(text, 1, 1)
+
+
+def test_it_passes_the_project_fontconfig_to_wkhtmltopdf(monkeypatch):
+    monkeypatch.delenv("FONTCONFIG_FILE", raising=False)
+    text = pdftotext(render_pdf(html(f"<p>{SAMPLE}</p>"), stamp=False))
+    assert "车主回娘家" in text and RADICALS.findall(text) == []
+
+
+def test_it_stamps_every_page_with_its_number():
+    pages = "".join(f'<div style="page-break-before:{"always" if n > 1 else "auto"}">第{n}张 车</div>'
+                    for n in range(1, 4))
+    pdf = render_pdf(html(pages))
+    assert page_count(pdf) == 3
+    for number in (1, 2, 3):
+        assert has_page_number(pdftotext(pdf, number), number, 3)
+    assert page_label(2, 3) == "第 2 页 / 共 3 页"
+
+
+def test_it_renders_landscape_pages():
+    box = PdfReader(io.BytesIO(render_pdf(html("<p>签到</p>"), landscape=True))).pages[0].mediabox
+    assert float(box.width) > float(box.height)
+
+
+def test_it_reports_a_missing_wkhtmltopdf():
+    with pytest.raises(PdfError):
+        render_pdf(html("<p>车</p>"), wkhtmltopdf="/nonexistent/wkhtmltopdf")
