@@ -12,6 +12,7 @@ CATEGORIES = ["提出", "准备", "申请", "执行", "测评", "基础数据", 
 
 
 def init_admin(app: Flask) -> Admin:
+    from .gates import GateView
     from .views import SCREENS
 
     admin = Admin(app, name="服务活动管理台", index_view=HomeView(name="首页", url="/admin"),
@@ -22,5 +23,6 @@ def init_admin(app: Flask) -> Admin:
         for view_cls, model, _, name in by_category[category]:
             admin.add_view(view_cls(model, name=name, category=category,
                                     endpoint=model.__tablename__))
+    admin.add_view(GateView())
     admin.add_link(MenuLink(name="Prefect 流程", url=app.config["PREFECT_UI_URL"], category="系统"))
     return admin

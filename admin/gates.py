@@ -1,0 +1,154 @@
+"""活动关口 page: each campaign's and dealer's phase, the gate checklist, approve/override/refuse,
+"start campaign", and the link to the campaign's Prefect run.
+
+The view only translates HTTP into calls of models.phases / workflows.client; a decision
+is committed to the database before Prefect is told, so a Prefect outage loses nothing.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Campaign, Participation, db
+from models.audit import record
+from models.campaign import PHASES
+from models.gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer_items
+from models.phases import START_REQUESTED, GateError, decide, existing_decision, may_decide
+from models.schedules import local_date
+from models.scoping import may_see_dealer
+from models.base import utcnow
+
+
+def _int(name: str) -> int | None:
+    raw = (request.form.get(name) or request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise GateError(f"参数 {name} 必须是数字。")
+    return int(raw)
+
+
+class GateView(BaseView):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("name", "活动关口")
+        kwargs.setdefault("endpoint", "gates")
+        kwargs.setdefault("category", "系统")
+        super().__init__(**kwargs)
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    # --- page ----------------------------------------------------------------------------------
+    def _rows(self, campaign: Campaign) -> dict[str, Any]:
+        today = local_date(utcnow())
+        phase = campaign.phase
+        gate = None
+        if current_user.is_hq and phase in GATE_PHASES:
+            gate = {"items": campaign_items(db.session, campaign, phase, today),
+                    "may": {d: may_decide(current_user, campaign, None, d)
+                            for d in ("approved", "overridden", "refused")},
+                    "decision": existing_decision(db.session, campaign.id, phase, None)}
+        dealers = []
+        parts = db.session.scalars(select(Participation).where(Participation.campaign_id == campaign.id)
+                                   .order_by(Participation.dealer_id)).all()
+        for part in parts:
+            if not may_see_dealer(current_user, part.dealer_id):
+                continue  # dealer isolation: another dealer's progress is not shown at all
+            has_gate = part.phase == phase and phase in DEALER_GATE_PHASES
+            dealers.append({
+                "part": part,
+                "items": dealer_items(db.session, part, part.phase, today) if has_gate else [],
+                "has_gate": has_gate,
+                "decision": existing_decision(db.session, campaign.id, part.phase, part.dealer_id),
+                "may": {d: has_gate and may_decide(current_user, campaign, part, d)
+                        for d in ("approved", "overridden", "refused")}})
+        return {"gate": gate, "dealers": dealers}
+
+    def _page(self, campaign_id: int | None, error: str | None = None, status: int = 200):
+        campaigns = db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())).all()
+        campaign = None
+        if campaign_id is not None:
+            campaign = db.session.get(Campaign, campaign_id)
+            if campaign is None:
+                abort(404)
+        elif campaigns:
+            campaign = campaigns[0]
+        ui = current_app.config["PREFECT_UI_URL"].rstrip("/")
+        html = self.render("admin/gates.html", campaigns=campaigns, campaign=campaign, phases=PHASES,
+                           rows=self._rows(campaign) if campaign else None, error=error,
+                           run_url=f"{ui}/runs/flow-run/{campaign.flow_run_id}"
+                           if campaign and campaign.flow_run_id else None)
+        return html, status
+
+    @expose("/")
+    def index(self):
+        try:
+            return self._page(_int("campaign"))
+        except GateError as exc:
+            return self._page(None, exc.message, exc.status)
+
+    # --- actions ---------------------------------------------------------------------------------
+    @expose("/decide", methods=["POST"])
+    def decide_view(self):
+        from workflows.client import resume
+
+        try:
+            campaign_id, dealer_id = _int("campaign_id"), _int("dealer_id")
+        except GateError as exc:
+            return self._page(None, exc.message, exc.status)
+        campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
+        if campaign is None or (dealer_id is not None and not may_see_dealer(current_user, dealer_id)):
+            abort(404)
+        try:
+            approval = decide(db.session, user=current_user, campaign=campaign,
+                              phase=request.form.get("phase", ""), decision=request.form.get("decision", ""),
+                              note=request.form.get("note"), dealer_id=dealer_id,
+                              version=request.form.get("version"))
+            db.session.commit()
+        except GateError as exc:
+            db.session.rollback()
+            return self._page(campaign_id, exc.message, exc.status)
+        if dealer_id is None and approval.decision != "refused":
+            # committed above: if Prefect is unreachable the reconciler resumes the run later
+            if resume(campaign.flow_run_id, approval):
+                approval.resumed = True
+                db.session.commit()
+        flash({"approved": "已批准", "overridden": "已强制通过", "refused": "已驳回"}[approval.decision]
+              + f"：{PHASES[approval.phase]}关口", "success")
+        return redirect(url_for(".index", campaign=campaign_id))
+
+    @expose("/start", methods=["POST"])
+    def start_view(self):
+        from workflows.client import start_campaign
+
+        if current_user.role != "hq_admin":
+            return self._page(None, "只有总部活动管理员可以启动活动流程。", 403)
+        try:
+            campaign_id = _int("campaign_id")
+        except GateError as exc:
+            return self._page(None, exc.message, exc.status)
+        campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
+        if campaign is None:
+            abort(404)
+        if campaign.flow_run_id:
+            return self._page(campaign_id, "该活动流程已启动，无需重复启动。", 409)
+        # the request is recorded first, so the reconciler can start it if Prefect is down now
+        record(db.session, user=current_user, action=START_REQUESTED, entity=campaign)
+        db.session.commit()
+        run_id = start_campaign(campaign)
+        if run_id is None:
+            flash("Prefect 服务暂不可用：启动请求已记录，系统将自动重试。", "warning")
+            return redirect(url_for(".index", campaign=campaign_id))
+        campaign.flow_run_id = run_id
+        record(db.session, user=current_user, action="campaign_started", entity=campaign, detail=run_id)
+        db.session.commit()
+        flash("活动流程已启动。", "success")
+        return redirect(url_for(".index", campaign=campaign_id))
+

@@ -1,0 +1,171 @@
+"""Gate decisions: approve, override, refuse (DESIGN §3, §6).
+
+The database is the system of record for phase state: a decision is written
+here first (with its audit row, in the caller's transaction), and only then does
+anyone try to resume the Prefect run — so a decision is never lost when Prefect
+is down; the reconciler catches up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from .audit import AuditLog, record
+from .base import LOCAL_TZ, local_date, utcnow
+from .campaign import PHASE_ORDER, Campaign, GateApproval, Participation
+from .gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer_items, has_passed, phase_label
+
+DECISIONS = ("approved", "overridden", "refused")
+PASSED = ("approved", "overridden")
+MIN_REASON = 4  # characters; "ok" is not a written reason
+START_REQUESTED = "campaign_start_requested"
+
+
+class GateError(Exception):
+    """A refused decision, with the Chinese sentence shown to the person and an HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def next_phase(phase: str) -> str:
+    return PHASE_ORDER[PHASE_ORDER.index(phase) + 1]
+
+
+def existing_decision(session, campaign_id: int, phase: str, dealer_id: int | None) -> GateApproval | None:
+    dealer_clause = GateApproval.dealer_id.is_(None) if dealer_id is None \
+        else GateApproval.dealer_id == dealer_id
+    return session.scalar(select(GateApproval).where(
+        GateApproval.campaign_id == campaign_id, GateApproval.phase == phase, dealer_clause))
+
+
+def may_decide(user, campaign: Campaign, part: Participation | None, decision: str) -> bool:
+    """Who may decide (DESIGN §6): HQ decides campaign gates and overrides anything;
+    the regional manager approves or refuses the dealer gates of his own region."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == "hq_admin":
+        return part is None or decision in ("overridden", "refused")
+    if user.role == "regional_manager" and part is not None:
+        return decision in ("approved", "refused") and part.dealer.region_id == user.region_id
+    return False
+
+
+def _check_reached(campaign: Campaign, part: Participation | None, phase: str) -> None:
+    current = part.phase if part is not None else campaign.phase
+    who = f"特约店「{part.dealer.name}」" if part is not None else f"活动「{campaign.name}」"
+    if has_passed(current, phase):
+        raise GateError(f"{who}已通过「{phase_label(phase)}」关口，无需重复审批。", 409)
+    if current != phase or (part is not None and campaign.phase != phase):
+        where = campaign.phase if part is not None and campaign.phase != phase else current
+        raise GateError(f"{who}尚未到达「{phase_label(phase)}」关口（当前处于「{phase_label(where)}」阶段）。",
+                        409)
+
+
+def decide(session, *, user, campaign: Campaign, phase: str, decision: str, note: str | None = "",
+           dealer_id: int | None = None, version: int | str | None = None,
+           today: dt.date | None = None, now: dt.datetime | None = None) -> GateApproval:
+    """Record one decision and advance the phase; raises GateError with a clear reason."""
+    now = now or utcnow()
+    today = today or local_date(now)
+    note = (note or "").strip()
+    if phase not in GATE_PHASES:
+        raise GateError(f"未知阶段「{phase}」。")
+    if decision not in DECISIONS:
+        raise GateError(f"未知决定「{decision}」。")
+    part = None
+    if dealer_id is not None:
+        if phase not in DEALER_GATE_PHASES:
+            raise GateError(f"「{phase_label(phase)}」阶段只有活动整体关口，没有特约店关口。")
+        part = session.scalar(select(Participation).where(Participation.campaign_id == campaign.id,
+                                                          Participation.dealer_id == dealer_id))
+        if part is None:
+            raise GateError("该特约店未参加此活动。", 404)
+    if not may_decide(user, campaign, part, decision):
+        raise GateError(_unauthorised(user, part, decision), 403)
+    target = part if part is not None else campaign
+    previous = existing_decision(session, campaign.id, phase, dealer_id)
+    if previous is not None and previous.decision in PASSED:
+        raise GateError(f"该关口已于 {previous.decided_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}（北京时间）"
+                        "通过，不能重复审批。", 409)
+    _check_reached(campaign, part, phase)
+    # checked after "already"/"not reached" so a double click gets the clearer message
+    if version in (None, "") or str(version) != str(target.version_id):
+        raise GateError("页面已过期：关口状态已被他人更新，请刷新页面后重新审批。", 409)
+    items = dealer_items(session, part, phase, today) if part is not None \
+        else campaign_items(session, campaign, phase, today)
+    missing = [i.label for i in items if not i.ok]
+    if decision == "approved" and missing:
+        raise GateError("关口条件未满足：" + "、".join(missing) + "。总部管理员可填写书面理由后强制通过。", 400)
+    if decision == "overridden" and len(note) < MIN_REASON:
+        raise GateError(f"强制通过必须填写书面理由（至少 {MIN_REASON} 个字）。", 400)
+    if decision == "refused" and not note:
+        raise GateError("驳回必须说明原因。", 400)
+
+    approval = previous or GateApproval(campaign_id=campaign.id, dealer_id=dealer_id, phase=phase)
+    approval.decision, approval.note = decision, note or None
+    approval.decided_by_id, approval.decided_at, approval.resumed = user.id, now, False
+    session.add(approval)
+    moved: list[str] = []
+    if decision in PASSED:
+        target.phase = next_phase(phase)
+        if part is None:
+            # HQ's campaign decision carries laggard dealers along; the audit says which.
+            for p in campaign.participations:
+                if p.phase == phase:
+                    p.phase = target.phase
+                    moved.append(p.dealer.name)
+    session.flush()
+    detail = f"{phase_label(phase)}关口：{decision}" + (f"；理由：{note}" if note else "") + \
+        (f"；未达条件：{'、'.join(missing)}" if missing else "") + \
+        (f"；随活动推进的特约店：{'、'.join(moved)}" if moved else "")
+    record(session, user=user, action=f"gate_{decision}", entity=approval, detail=detail)
+    return approval
+
+
+def _unauthorised(user, part: Participation | None, decision: str) -> str:
+    role = getattr(user, "role", None)
+    if decision == "overridden":
+        return "只有总部活动管理员可以强制通过关口。"
+    if part is None:
+        return "活动整体关口只能由总部活动管理员审批。"
+    if role == "regional_manager":
+        return "区域经理只能审批本区域特约店的关口。"
+    if role == "hq_admin":
+        return "特约店关口由区域经理审批；总部如需放行请填写理由强制通过。"
+    return "您的角色无权审批关口。"
+
+
+def approve(session, **kwargs) -> GateApproval:
+    return decide(session, decision="approved", **kwargs)
+
+
+def override(session, **kwargs) -> GateApproval:
+    return decide(session, decision="overridden", **kwargs)
+
+
+def refuse(session, **kwargs) -> GateApproval:
+    return decide(session, decision="refused", **kwargs)
+
+
+def pending_resumes(session) -> list[GateApproval]:
+    """Campaign-gate decisions the Prefect run has not yet been told about (for the reconciler)."""
+    return list(session.scalars(select(GateApproval).where(
+        GateApproval.dealer_id.is_(None), GateApproval.decision.in_(PASSED),
+        GateApproval.resumed.is_(False)).order_by(GateApproval.decided_at)))
+
+
+def campaign_gate_passed(session, campaign_id: int, phase: str) -> GateApproval | None:
+    row = existing_decision(session, campaign_id, phase, None)
+    return row if row is not None and row.decision in PASSED else None
+
+
+def start_requested_ids(session) -> list[int]:
+    """Campaigns whose start was requested while Prefect was down (the reconciler starts them)."""
+    return list(session.scalars(select(Campaign.id).where(
+        Campaign.flow_run_id.is_(None),
+        Campaign.id.in_(select(AuditLog.entity_id).where(AuditLog.action == START_REQUESTED,
+                                                         AuditLog.entity == "Campaign")))))

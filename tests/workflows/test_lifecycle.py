@@ -1,0 +1,293 @@
+"""The lifecycle against a real Prefect server (one session-scoped harness, one runner thread).
+
+Each suspend/resume costs seconds, so the integration tests are few and share the server;
+the admin page tests at the top need no Prefect at all.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import datetime as dt
+import os
+import statistics
+import threading
+import time
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select
+
+from models import (AuditLog, CustomerInvitation, GateApproval, Participation, PlanGoal, PlanMeeting,
+                    PreparationItem, TrainingSession, WeeklySummary, db)
+from tests.conftest import reload
+
+TODAY = dt.date(2014, 1, 10)
+DURATIONS: list[float] = []  # approval POST → run leaves "Suspended" (printed at the end)
+
+
+def _page(client, campaign):
+    return f"/admin/gates/?campaign={campaign.id}"
+
+
+def _decide(client, campaign, phase, decision, version, dealer=None, note=""):
+    data = {"campaign_id": campaign.id, "phase": phase, "decision": decision, "version": version,
+            "note": note}
+    if dealer is not None:
+        data["dealer_id"] = dealer.id
+    return client.post("/admin/gates/decide", data, csrf_from=_page(client, campaign))
+
+
+def _prepare(personas, *dealers):
+    for dealer in dealers:
+        kw = dict(campaign_id=personas.campaign.id, dealer_id=dealer.id)
+        db.session.add_all([TrainingSession(kind="dealer", held_on=TODAY, trainer="李", **kw),
+                            CustomerInvitation(name="王先生", **kw),
+                            PreparationItem(item="标示贴", ready=True, **kw)])
+    db.session.commit()
+
+
+def _plan(personas):
+    meeting = PlanMeeting(campaign_id=personas.campaign.id, held_on=TODAY, status="approved")
+    db.session.add(meeting)
+    db.session.flush()
+    db.session.add(PlanGoal(meeting_id=meeting.id, metric="进厂台次", target=Decimal(128), unit="台次"))
+    db.session.commit()
+
+
+# --- the admin page, no Prefect needed ----------------------------------------------------------
+def test_it_shows_a_dealer_user_only_their_own_dealer(personas, client_for):
+    html = client_for(personas.coord_a).get(_page(None, personas.campaign)).get_data(as_text=True)
+    assert "北京甲特约店" in html and "北京乙特约店" not in html and "广州丙特约店" not in html
+    assert "活动整体" not in html and "启动活动流程" not in html
+
+
+def test_it_refuses_unauthorised_and_malformed_decisions_with_a_message(personas, client_for):
+    c = personas.campaign
+    resp = _decide(client_for(personas.rm), c, "planning", "approved", c.version_id)
+    assert resp.status_code == 403 and "活动整体关口只能由总部活动管理员审批" in resp.get_data(as_text=True)
+    resp = _decide(client_for(personas.hq), c, "planning", "approved", c.version_id)
+    assert resp.status_code == 400 and "关口条件未满足" in resp.get_data(as_text=True)
+    resp = client_for(personas.hq).post("/admin/gates/decide", {"campaign_id": "x1"},
+                                        csrf_from=_page(None, c))
+    assert resp.status_code == 400 and "必须是数字" in resp.get_data(as_text=True)
+    # another region's dealer is not even visible to the regional manager: 404, not 403
+    resp = _decide(client_for(personas.rm), c, "preparation", "approved", 1, dealer=personas.dealer_c)
+    assert resp.status_code == 404
+    resp = client_for(personas.coord_a).post("/admin/gates/start", {"campaign_id": c.id}, csrf_from=_page(None, c))
+    assert resp.status_code == 403
+    assert db.session.scalar(select(GateApproval)) is None
+
+
+def test_it_approves_and_keeps_the_decision_when_prefect_is_down(personas, client_for):
+    c = personas.campaign
+    _plan(personas)
+    c.flow_run_id = "00000000-0000-0000-0000-000000000001"  # conftest points Prefect at a dead port
+    db.session.commit()
+    resp = _decide(client_for(personas.hq), c, "planning", "approved", c.version_id)
+    assert resp.status_code == 302
+    row = db.session.scalars(select(GateApproval)).one()
+    assert row.decision == "approved" and row.resumed is False  # left for the reconciler
+    assert reload(c).phase == "preparation"
+
+
+# --- real Prefect ----------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def prefect_runner(app):
+    from prefect.testing.utilities import prefect_test_harness
+
+    previous = os.environ.get("CAMPAIGN_DESK_ENV")
+    os.environ["CAMPAIGN_DESK_ENV"] = "test"  # the runner's flow processes build the app from the env
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from a sandbox
+    with prefect_test_harness(server_startup_timeout=60):
+        runner = RunnerThread()
+        yield runner
+        runner.stop()
+    if previous is None:
+        os.environ.pop("CAMPAIGN_DESK_ENV", None)
+    else:
+        os.environ["CAMPAIGN_DESK_ENV"] = previous
+
+
+class RunnerThread:
+    """`serve` of the lifecycle deployment in a background thread, stoppable mid-campaign."""
+
+    def __init__(self) -> None:
+        self.runner = self.thread = self.loop = None
+
+    def start(self) -> None:
+        from prefect.runner import Runner
+
+        from workflows.lifecycle import FLOW_NAME, campaign_lifecycle
+
+        if self.thread is not None:
+            return
+        self.runner = Runner(query_seconds=1)
+        self.runner.add_flow(campaign_lifecycle, name=FLOW_NAME)
+        self.loop = asyncio.new_event_loop()
+        ctx = contextvars.copy_context()  # carries the harness's temporary Prefect settings
+        self.thread = threading.Thread(target=ctx.run, daemon=True,
+                                       args=(self.loop.run_until_complete, self.runner.start()))
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread is None:
+            return
+        # A graceful stop cancels runs whose process is still alive — even one that has just
+        # suspended and is exiting — so wait for the processes to end (a kill -9 would not cancel).
+        deadline = time.monotonic() + 30
+        while self.runner._process_manager.flow_run_ids() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        asyncio.run_coroutine_threadsafe(self.runner.astop(), self.loop).result(30)
+        self.thread.join(30)
+        self.loop.close()
+        self.thread = None
+
+
+def _state(run_id):
+    from workflows.client import run_state
+
+    return run_state(run_id)
+
+
+def _wait(run_id, want, timeout=90.0):
+    """Poll until the run is in state type `want` (and pause key, for PAUSED)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = _state(run_id)
+        if state is not None and (state[0], state[1] if want[0] == "PAUSED" else None) == want:
+            return
+        if state is not None and state[0] in ("FAILED", "CRASHED", "CANCELLED"):
+            raise AssertionError(f"run {run_id} ended {state} while waiting for {want}")
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} not {want} after {timeout} s, last {state}")
+
+
+def _decide_and_time(client, campaign, phase, decision, version, note="", run_id=None):
+    t0 = time.monotonic()
+    resp = _decide(client, campaign, phase, decision, version, note=note)
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    deadline = t0 + 90
+    while time.monotonic() < deadline:
+        state = _state(run_id)
+        if state and not (state[0] == "PAUSED" and state[1].startswith(f"approve-{phase}")) \
+                and state[0] not in ("SCHEDULED", "PENDING"):
+            DURATIONS.append(time.monotonic() - t0)
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"run did not resume after {phase}")
+
+
+def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(personas, client_for, prefect_runner):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (ArtifactFilter, FlowRunFilter, FlowRunFilterParentFlowRunId,
+                                                TaskRunFilter)
+    from prefect.client.schemas.sorting import ArtifactSort, FlowRunSort
+
+    prefect_runner.start()
+    hq, rm, c = client_for(personas.hq), client_for(personas.rm), personas.campaign
+    assert hq.post("/admin/gates/start", {"campaign_id": c.id}, csrf_from=_page(hq, c)).status_code == 302
+    run_id = reload(c).flow_run_id
+    assert run_id and f"/runs/flow-run/{run_id}" in hq.get(_page(hq, c)).get_data(as_text=True)
+    _wait(run_id, ("PAUSED", "approve-planning"))
+
+    resp = _decide(rm, c, "planning", "approved", reload(c).version_id)
+    assert resp.status_code == 403  # an unauthorised approval leaves the run suspended
+    _plan(personas)
+    _decide_and_time(hq, c, "planning", "approved", reload(c).version_id, run_id=run_id)
+    _wait(run_id, ("PAUSED", "approve-preparation"))
+
+    _prepare(personas, personas.dealer_a, personas.dealer_b, personas.dealer_c)
+    for dealer in (personas.dealer_a, personas.dealer_b):
+        part = db.session.scalar(select(Participation).where(Participation.dealer_id == dealer.id))
+        assert _decide(rm, c, "preparation", "approved", reload(part).version_id, dealer=dealer).status_code == 302
+    part_c = db.session.scalar(select(Participation).where(Participation.dealer_id == personas.dealer_c.id))
+    assert _decide(hq, c, "preparation", "overridden", reload(part_c).version_id, dealer=personas.dealer_c,
+                   note="华南区经理空缺，总部代审").status_code == 302
+    _decide_and_time(hq, c, "preparation", "approved", reload(c).version_id, run_id=run_id)
+    for phase in ("application", "execution", "evaluation"):
+        _wait(run_id, ("PAUSED", f"approve-{phase}"))
+        _decide_and_time(hq, c, phase, "overridden", reload(c).version_id, note="测试：总部书面放行",
+                         run_id=run_id)
+    _wait(run_id, ("COMPLETED", None))
+    assert reload(c).phase == "closed"
+    assert all(r.resumed for r in db.session.scalars(select(GateApproval).where(GateApproval.dealer_id.is_(None))))
+
+    with get_client(sync_client=True) as client:
+        subflows = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run_id)])),
+            sort=FlowRunSort.START_TIME_ASC, limit=20)
+        run = client.read_flow_run(UUID(run_id))
+        # fastapi 0.154: every filter body field must be present (else 422)
+        keys = {a.key for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(), flow_run_filter=FlowRunFilter(), task_run_filter=TaskRunFilter(),
+            sort=ArtifactSort.KEY_ASC, limit=200, offset=0)}
+    assert run.name == "2014车主回娘家" and f"campaign-{c.id}" in run.tags
+    assert [client_name(r) for r in subflows] == ["planning", "preparation", "application", "execution",
+                                                   "evaluation"]
+    assert {f"campaign-{c.id}-preparation-gate", f"campaign-{c.id}-preparation-progress"} <= keys
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("gate_%"))).all()
+    assert sorted(set(actions)) == ["gate_approved", "gate_overridden"]
+
+
+def client_name(run) -> str:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow(run.flow_id).name.split()[0]
+
+
+def test_it_resumes_through_the_reconciler_an_approval_given_while_prefect_was_away(
+        personas, client_for, prefect_runner, monkeypatch):
+    import prefect.flow_runs
+
+    from workflows.jobs import reconcile
+
+    prefect_runner.start()
+    hq, c = client_for(personas.hq), personas.campaign
+    assert hq.post("/admin/gates/start", {"campaign_id": c.id}, csrf_from=_page(hq, c)).status_code == 302
+    run_id = reload(c).flow_run_id
+    _wait(run_id, ("PAUSED", "approve-planning"))
+    prefect_runner.stop()
+
+    def server_down(*args, **kwargs):
+        import httpx
+        raise httpx.ConnectError("Prefect server unreachable (simulated)")
+
+    monkeypatch.setattr(prefect.flow_runs, "resume_flow_run", server_down)
+    _plan(personas)
+    assert _decide(hq, c, "planning", "approved", reload(c).version_id).status_code == 302
+    monkeypatch.undo()
+    row = db.session.scalars(select(GateApproval)).one()
+    assert reload(row).resumed is False and _state(run_id) == ("PAUSED", "approve-planning")
+
+    prefect_runner.start()
+    assert reconcile() == ["resumed 2014车主回娘家 at planning"]
+    _wait(run_id, ("PAUSED", "approve-preparation"))
+    assert reload(row).resumed is True
+    assert reconcile() == []  # nothing ahead any more
+
+
+def test_it_flags_exactly_the_late_dealers_of_a_fixture_week(personas, prefect_runner):
+    from workflows.jobs import weekly_summary_check
+
+    c, week = personas.campaign, dt.date(2014, 1, 20)
+    db.session.add_all([
+        WeeklySummary(campaign_id=c.id, dealer_id=personas.dealer_a.id, week_start=week,
+                      submitted_at=dt.datetime(2014, 1, 27, 8, 59, tzinfo=dt.UTC)),   # 16:59 Shanghai
+        WeeklySummary(campaign_id=c.id, dealer_id=personas.dealer_b.id, week_start=week,
+                      submitted_at=dt.datetime(2014, 1, 27, 9, 1, tzinfo=dt.UTC)),    # 17:01 Shanghai
+    ])
+    db.session.commit()
+    late = weekly_summary_check(now=dt.datetime(2014, 1, 27, 9, 0, 5, tzinfo=dt.UTC))
+    assert late == ["北京乙特约店", "广州丙特约店"]
+    assert {r.dealer_id for r in db.session.scalars(select(WeeklySummary).where(WeeklySummary.late))} == \
+        {personas.dealer_b.id, personas.dealer_c.id}
+
+
+def test_it_reports_resume_times(prefect_runner):
+    """Not an assertion on speed: prints the measured approval → resume times for the report."""
+    if DURATIONS:
+        print(f"\napproval→resume: n={len(DURATIONS)} median={statistics.median(DURATIONS):.2f}s "
+              f"max={max(DURATIONS):.2f}s")
+

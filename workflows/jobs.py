@@ -1,0 +1,128 @@
+"""Scheduled deployments (DESIGN §5): weekly summary check, callback due list, complaint
+escalation, nightly KPI refresh, and the reconciler that keeps Prefect in step with the database.
+
+Each flow is a thin wrapper: the rule is a function in models/schedules.py or models/phases.py,
+the flow adds the clock, the transaction and an artifact for the Prefect UI.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from .lifecycle import _flask_config, database
+
+DEAD = ("FAILED", "CRASHED", "CANCELLED")
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    if now is None:
+        return dt.datetime.now(dt.UTC)
+    return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+
+
+@flow(name="weekly-summary-check")
+def weekly_summary_check(now: dt.datetime | None = None) -> list[str]:
+    """Mondays 17:00 Asia/Shanghai: who has not sent last week's 免费检测客户信息汇总表."""
+    from models.schedules import check_weekly_summaries, smtp_mailer
+
+    with database() as session:
+        late = check_weekly_summaries(session, _now(now), mailer=smtp_mailer(_flask_config()))
+        session.commit()
+    rows = [{"特约店": x.dealer_name, "周一日期": x.week_start.isoformat(),
+             "提交时间": x.submitted_at.isoformat() if x.submitted_at else "未提交"} for x in late]
+    create_table_artifact(rows or [{"特约店": "无迟交"}], key="weekly-summary-late",
+                          description="上周客户信息汇总表迟交名单")
+    return [x.dealer_name for x in late]
+
+
+@flow(name="callback-due-list")
+def callback_due_list(now: dt.datetime | None = None) -> dict[str, int]:
+    """Daily: visits whose 7-day callback is due or overdue, per dealer."""
+    from models import Dealer
+    from models.schedules import callback_due_list as due_list
+
+    with database() as session:
+        due = due_list(session, _now(now))
+        rows = [{"特约店": session.get(Dealer, d).name, "工单": wo.number, "应回访日期": on.isoformat(),
+                 "状态": "已逾期" if status == "overdue" else "待回访"}
+                for d, items in due.items() for wo, on, status in items]
+        counts = {session.get(Dealer, d).name: len(items) for d, items in due.items()}
+    create_table_artifact(rows or [{"特约店": "无待回访"}], key="callback-due-list",
+                          description="100%回访：到期及逾期清单")
+    return counts
+
+
+@flow(name="complaint-escalation")
+def complaint_escalation(now: dt.datetime | None = None) -> list[int]:
+    """Hourly: complaints not acknowledged in 24 h or not resolved in 48 h → regional manager."""
+    from models.schedules import escalate_complaints, smtp_mailer
+
+    with database() as session:
+        escalated = [c.id for c in escalate_complaints(session, _now(now), mailer=smtp_mailer(_flask_config()))]
+        session.commit()
+    return escalated
+
+
+@flow(name="kpi-refresh")
+def kpi_refresh() -> dict[str, dict]:
+    """Nightly: the funnel and follow-up KPIs of every running campaign, as a table artifact."""
+    from sqlalchemy import select
+
+    from models import Campaign
+    from models.schedules import campaign_kpis
+
+    with database() as session:
+        kpis = {c.name: campaign_kpis(session, c.id)
+                for c in session.scalars(select(Campaign).where(Campaign.phase != "closed").order_by(Campaign.id))}
+    create_table_artifact([{"活动": name, **values} for name, values in kpis.items()] or [{"活动": "无"}],
+                          key="campaign-kpis", description="活动 KPI（每晚刷新）")
+    return kpis
+
+
+@flow(name="reconcile-campaign-runs")
+def reconcile() -> list[str]:
+    """Every few minutes: resume runs waiting at a gate the database has already passed,
+    restart runs that died while their campaign is still open."""
+    from sqlalchemy import select
+
+    from models import Campaign
+    from models.gates import has_passed
+    from models.phases import campaign_gate_passed, start_requested_ids
+
+    from .client import resume, run_state, start_campaign
+
+    logger = get_run_logger()
+    actions: list[str] = []
+    with database() as session:
+        for campaign in session.scalars(select(Campaign).where(Campaign.flow_run_id.is_not(None))
+                                        .order_by(Campaign.id)):
+            state = run_state(campaign.flow_run_id)
+            if state is None:
+                continue  # Prefect cannot say now; try again next time
+            kind, pause_key = state
+            if kind == "PAUSED" and pause_key and pause_key.startswith("approve-"):
+                waiting = pause_key.split("-")[1]
+                approval = campaign_gate_passed(session, campaign.id, waiting)
+                if approval is not None and has_passed(campaign.phase, waiting) \
+                        and resume(campaign.flow_run_id, approval):
+                    approval.resumed = True
+                    actions.append(f"resumed {campaign.name} at {waiting}")
+            elif kind in DEAD and campaign.phase != "closed":
+                new_id = start_campaign(campaign, replacing=campaign.flow_run_id)
+                if new_id:
+                    campaign.flow_run_id = new_id
+                    actions.append(f"restarted {campaign.name}")
+        for campaign_id in start_requested_ids(session):
+            campaign = session.get(Campaign, campaign_id)
+            campaign.flow_run_id = start_campaign(campaign)
+            if campaign.flow_run_id:
+                actions.append(f"started {campaign.name}")
+        session.commit()
+    for line in actions:
+        logger.info(line)
+    if actions:
+        create_markdown_artifact("\n".join(f"- {a}" for a in actions), key="reconcile-actions",
+                                 description="对账：已续跑/重启的活动流程")
+    return actions
