@@ -18,8 +18,12 @@ import re
 import statistics
 import time
 import uuid
+from pathlib import Path
+import sys
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 BASE = "http://127.0.0.1:5000"
 
