@@ -6,23 +6,29 @@ from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
+from web import bilingual, english_name
+
 from .base import HomeView
 
-CATEGORIES = ["提出", "准备", "申请", "执行", "测评", "基础数据", "系统"]
+CATEGORIES = {"提出": "Planning", "准备": "Preparation", "申请": "Application", "执行": "Execution",
+              "测评": "Evaluation", "基础数据": "Base data", "系统": "System"}
 
 
 def init_admin(app: Flask) -> Admin:
     from .gates import GateView
     from .views import SCREENS
 
-    admin = Admin(app, name="服务活动管理台", index_view=HomeView(name="首页", url="/admin"),
+    admin = Admin(app, name="服务活动管理台", index_view=HomeView(name=bilingual("首页", "Home"), url="/admin"),
                   theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True,
                                         base_template="admin/campaign_base.html"))
     by_category = {c: [s for s in SCREENS if s[2] == c] for c in CATEGORIES}
     for category in CATEGORIES:
         for view_cls, model, _, name in by_category[category]:
-            admin.add_view(view_cls(model, name=name, category=category,
+            admin.add_view(view_cls(model, name=bilingual(name, english_name(model.__name__)),
+                                    category=bilingual(category, CATEGORIES[category]),
                                     endpoint=model.__tablename__))
-    admin.add_view(GateView())
-    admin.add_link(MenuLink(name="Prefect 流程", url=app.config["PREFECT_UI_URL"], category="系统"))
+    admin.add_view(GateView(name=bilingual("活动关口", "Campaign gates"),
+                            category=bilingual("系统", CATEGORIES["系统"])))
+    admin.add_link(MenuLink(name=bilingual("Prefect 流程", "Prefect runs"), url=app.config["PREFECT_UI_URL"],
+                            category=bilingual("系统", CATEGORIES["系统"])))
     return admin

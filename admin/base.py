@@ -18,13 +18,14 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as admin_filters
+from flask_admin.form.widgets import Select2Widget
 from flask_admin.model.form import converts
 from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectMultipleField
 from wtforms.fields import DateTimeField
 from wtforms.validators import ValidationError
 
@@ -34,7 +35,7 @@ from models.base import UTCDateTime
 from models.campaign import CAMPAIGN_TYPES, PHASES
 from models.org import ROLES
 from models.scoping import get_or_404, may_see_dealer, scoped
-from web import LOCAL_TZ
+from web import LOCAL_TZ, bilingual, english_name
 
 from .excel import ExcelImportMixin
 from .printing import PrintMixin
@@ -58,6 +59,18 @@ TYPE_FORMATTERS.update({dt.datetime: _local_datetime, bool: _yes_no,
 
 def current_dealer_id() -> int | None:
     return getattr(current_user, "dealer_id", None)
+
+
+class MultiChoiceField(SelectMultipleField):
+    """Several choice codes kept in one column as "a,b" (e.g. 活动缘由 is multi-choice in the seed)."""
+
+    widget = Select2Widget(multiple=True)
+
+    def process_data(self, value: Any) -> None:
+        self.data = [code for code in value.split(",") if code] if isinstance(value, str) else value
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        setattr(obj, name, ",".join(self.data or []) or None)
 
 
 class ModelConverter(AdminModelConverter):
@@ -125,19 +138,30 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
         labels: dict[str, str] = {}
         descriptions: dict[str, str] = {}
         choices: dict[str, list[tuple[str, str]]] = {}
+        multi: dict[str, dict[str, str]] = {}
         mapper = inspect(model)
         for prop in mapper.column_attrs:
             info = prop.columns[0].info
             if "label" in info:
-                labels[prop.key] = info["label"]
+                labels[prop.key] = bilingual(info["label"], english_name(prop.key))
             if "help" in info:
                 descriptions[prop.key] = info["help"]
-            if "choices" in info:
+            if "choices" in info and info.get("multiple"):
+                multi[prop.key] = info["choices"]
+            elif "choices" in info:
                 choices[prop.key] = list(info["choices"].items())
+        if multi:
+            self.form_overrides = {**{k: MultiChoiceField for k in multi}, **(self.form_overrides or {})}
+            self.form_args = {**{k: {"choices": list(c.items())} for k, c in multi.items()},
+                              **(self.form_args or {})}
+            formatters = {k: (lambda v, c, m, n, labels=c: "、".join(
+                labels.get(code, code) for code in (getattr(m, n) or "").split(",") if code))
+                for k, c in multi.items()}
+            self.column_formatters = {**formatters, **(self.column_formatters or {})}
         for rel in mapper.relationships:
             local = next(iter(rel.local_columns), None)
             if local is not None and "label" in local.info:
-                labels[rel.key] = local.info["label"]
+                labels[rel.key] = bilingual(local.info["label"], english_name(rel.key))
         self.column_labels = {**labels, **(self.column_labels or {})}
         self.column_descriptions = {**descriptions, **(self.column_descriptions or {})}
         self.form_choices = {**choices, **(self.form_choices or {})}

@@ -62,7 +62,7 @@ class Base(DeclarativeBase):
 
 
 def field(label: str, *args: Any, choices: dict[str, str] | None = None,
-          help: str | None = None, **kwargs: Any) -> Any:
+          help: str | None = None, multiple: bool = False, **kwargs: Any) -> Any:
     """mapped_column carrying the seed's Chinese label, choices and help text.
 
     The label/choices travel in Column.info so the admin screen, the Excel
@@ -71,6 +71,8 @@ def field(label: str, *args: Any, choices: dict[str, str] | None = None,
     info = {"label": label}
     if choices:
         info["choices"] = choices
+    if multiple:
+        info["multiple"] = True  # codes stored comma-separated
     if help:
         info["help"] = help
     return mapped_column(*args, info=info, **kwargs)

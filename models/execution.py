@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, relationship
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
 from .forms_rules import (Validated, between, check, each_row, in_window, required, same_owner,
                           valid_mobile, valid_plate)
+
+if TYPE_CHECKING:
+    from .workorder import WorkOrder
 
 CHANNELS = {"desk": "前台登记", "qr": "扫码自助签到"}
 # **default** items (DESIGN §2.6); HQ can change them per campaign later.

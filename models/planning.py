@@ -23,7 +23,7 @@ class PlanMeeting(Validated, CampaignOwned, Record, Base):
     held_on: Mapped[dt.date] = field("会议日期", index=True)
     place: Mapped[str | None] = field("会议地点", String(100))
     chair: Mapped[str | None] = field("主持人", String(60))
-    reasons: Mapped[str | None] = field("活动缘由", String(100), choices=REASONS,
+    reasons: Mapped[str | None] = field("活动缘由", String(100), choices=REASONS, multiple=True,
                                         help="市场竞争 / 零配件库存 / 服务能力 / 特殊意义，可多选")
     reason_note: Mapped[str | None] = field("缘由说明", Text)
     evaluation_method: Mapped[str | None] = field("活动评估分析方法", Text)
@@ -31,7 +31,7 @@ class PlanMeeting(Validated, CampaignOwned, Record, Base):
     hq_work: Mapped[str | None] = field("厂家工作", Text)
     conflicts_policy: Mapped[bool] = field("是否抵触政策", Boolean, default=False)
     policy_note: Mapped[str | None] = field("政策说明", Text)
-    support_requested: Mapped[str | None] = field("申请支援", String(100), choices=SUPPORT)
+    support_requested: Mapped[str | None] = field("申请支援", String(100), choices=SUPPORT, multiple=True)
     budget_customer: Mapped[Decimal] = field("预算: 顾客费用 (元)", default=Decimal("0"))
     budget_staff: Mapped[Decimal] = field("预算: 人员车辆 (元)", default=Decimal("0"))
     budget_media: Mapped[Decimal] = field("预算: 媒体 (元)", default=Decimal("0"))

@@ -59,3 +59,14 @@ def make_row(model: type, *, dealer=None, campaign=None, user=None, **values: An
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def prepare_dealer(campaign, dealer, held_on=dt.date(2014, 1, 10)) -> None:
+    """What a dealer's preparation gate asks for: a training, an invitation, items all ready."""
+    from models import CustomerInvitation, PreparationItem, TrainingSession
+
+    kw = dict(campaign_id=campaign.id, dealer_id=dealer.id)
+    db.session.add_all([TrainingSession(kind="dealer", held_on=held_on, trainer="李", **kw),
+                        CustomerInvitation(name="王先生", **kw),
+                        PreparationItem(item="标示贴", ready=True, **kw)])
+    db.session.flush()

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
-from flask import Flask, request
-from flask_babel import Babel
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, LazyString, get_locale
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
@@ -44,9 +45,22 @@ def init_security(app: Flask) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI, flows, app start-up: the default language
+        return "zh_Hans_CN"
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.locale
     return "en" if request.accept_languages.best_match(["zh", "en"]) == "en" else "zh_Hans_CN"
+
+
+def bilingual(zh: str, en: str) -> LazyString:
+    """A UI string in the user's language; the Chinese seed word is the default."""
+    return LazyString(lambda: en if str(get_locale()) == "en" else zh)
+
+
+def english_name(code: str) -> str:
+    """English from the code's own names (DESIGN §1): held_on → "Held on", WorkOrder → "Work order"."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", code).replace("_id", "").replace("_", " ")
+    return words[:1].upper() + words[1:].lower()
 
 
 def to_local(value: dt.datetime | None) -> dt.datetime | None:

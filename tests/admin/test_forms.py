@@ -413,3 +413,19 @@ def test_it_checks_a_campaign_window(client_for, personas, starts, ends, baselin
         assert message in _flashed(response)
     else:
         assert response.status_code == 302
+
+
+def test_it_keeps_several_reasons_for_a_plan_meeting(client_for, personas, screens):
+    from models import PlanMeeting
+
+    user, data, _ = screens["plan_meeting"]
+    client = client_for(user)
+    response = _save(client, "/admin/plan_meeting/new/",
+                     {**data, "reasons": ["market", "stock"], "support_requested": ["compensation"]})
+    assert response.status_code == 302, _flashed(response)[-2000:]
+    meeting = db.session.scalar(select(PlanMeeting))
+    assert meeting.reasons == "market,stock" and meeting.support_requested == "compensation"
+    assert "市场竞争、零配件库存" in client.get("/admin/plan_meeting/").get_data(as_text=True)
+    edit = client.get(f"/admin/plan_meeting/edit/?id={meeting.id}").get_data(as_text=True)
+    for code in ("market", "stock", "compensation"):  # the choices stay chosen when editing
+        assert f'selected value="{code}"' in edit

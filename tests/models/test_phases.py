@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models import AuditLog, CustomerInvitation, GateApproval, PreparationItem, TrainingSession, db
+from models import AuditLog, GateApproval, db
 from models.phases import GateError, approve, decide, override, pending_resumes, refuse
+from tests.factories import prepare_dealer
 
 TODAY = dt.date(2014, 1, 10)
 
@@ -21,14 +22,6 @@ def _to_preparation(personas):
     c.phase = "preparation"
     for p in c.participations:
         p.phase = "preparation"
-    db.session.flush()
-
-
-def _ready(personas, dealer):
-    kw = dict(campaign_id=personas.campaign.id, dealer_id=dealer.id)
-    db.session.add_all([TrainingSession(kind="dealer", held_on=TODAY, trainer="李", **kw),
-                        CustomerInvitation(name="王先生", **kw),
-                        PreparationItem(item="标示贴", ready=True, **kw)])
     db.session.flush()
 
 
@@ -65,8 +58,8 @@ def test_it_refuses_approving_twice_and_gates_not_reached(personas):
 def test_it_lets_the_regional_manager_approve_only_own_region(personas):
     _to_preparation(personas)
     c, a, cc = personas.campaign, personas.dealer_a, personas.dealer_c
-    _ready(personas, a)
-    _ready(personas, cc)
+    prepare_dealer(personas.campaign, a, TODAY)
+    prepare_dealer(personas.campaign, cc, TODAY)
     with pytest.raises(GateError, match="区域经理只能审批本区域") as e:
         approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=cc.id,
                 version=_part(personas, cc).version_id)
@@ -88,7 +81,7 @@ def test_it_lets_the_regional_manager_approve_only_own_region(personas):
 def test_it_refuses_a_stale_page(personas):
     _to_preparation(personas)
     a = personas.dealer_a
-    _ready(personas, a)
+    prepare_dealer(personas.campaign, a, TODAY)
     old = _part(personas, a).version_id
     _part(personas, a).coaching_selected = True  # someone else saved the participation
     db.session.flush()
@@ -107,7 +100,7 @@ def test_it_records_a_refusal_and_allows_a_later_approval(personas):
     row = refuse(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
                  note="礼品未到", version=_part(personas, a).version_id)
     assert row.decision == "refused" and _part(personas, a).phase == "preparation"
-    _ready(personas, a)
+    prepare_dealer(personas.campaign, a, TODAY)
     again = approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
                     version=_part(personas, a).version_id)
     assert again.id == row.id and again.decision == "approved"

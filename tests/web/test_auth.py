@@ -105,6 +105,9 @@ def test_it_switches_the_interface_language_per_user(client_for, personas):
     assert response.status_code == 302
     html = client.get("/admin/preparation_item/").get_data(as_text=True)
     assert "List" in html and "列表" not in html
+    assert "<title>Preparation - Preparation item" in html
+    head = re.search(r"<thead>.*?</thead>", html, re.S).group(0)
+    assert "Item" in head and "Quantity" in head and "物品" not in head
     assert client_for(personas.coord_b).get("/admin/preparation_item/").get_data(as_text=True).count("列表")
 
 

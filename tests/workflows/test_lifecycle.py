@@ -18,9 +18,9 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select
 
-from models import (AuditLog, CustomerInvitation, GateApproval, Participation, PlanGoal, PlanMeeting,
-                    PreparationItem, TrainingSession, WeeklySummary, db)
+from models import AuditLog, GateApproval, Participation, PlanGoal, PlanMeeting, WeeklySummary, db
 from tests.conftest import reload
+from tests.factories import prepare_dealer
 
 TODAY = dt.date(2014, 1, 10)
 DURATIONS: list[float] = []  # approval POST → run leaves "Suspended" (printed at the end)
@@ -36,15 +36,6 @@ def _decide(client, campaign, phase, decision, version, dealer=None, note=""):
     if dealer is not None:
         data["dealer_id"] = dealer.id
     return client.post("/admin/gates/decide", data, csrf_from=_page(client, campaign))
-
-
-def _prepare(personas, *dealers):
-    for dealer in dealers:
-        kw = dict(campaign_id=personas.campaign.id, dealer_id=dealer.id)
-        db.session.add_all([TrainingSession(kind="dealer", held_on=TODAY, trainer="李", **kw),
-                            CustomerInvitation(name="王先生", **kw),
-                            PreparationItem(item="标示贴", ready=True, **kw)])
-    db.session.commit()
 
 
 def _plan(personas):
@@ -197,7 +188,9 @@ def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(person
     _decide_and_time(hq, c, "planning", "approved", reload(c).version_id, run_id=run_id)
     _wait(run_id, ("PAUSED", "approve-preparation"))
 
-    _prepare(personas, personas.dealer_a, personas.dealer_b, personas.dealer_c)
+    for dealer in (personas.dealer_a, personas.dealer_b, personas.dealer_c):
+        prepare_dealer(personas.campaign, dealer, TODAY)
+    db.session.commit()
     for dealer in (personas.dealer_a, personas.dealer_b):
         part = db.session.scalar(select(Participation).where(Participation.dealer_id == dealer.id))
         assert _decide(rm, c, "preparation", "approved", reload(part).version_id, dealer=dealer).status_code == 302
