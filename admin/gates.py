@@ -17,8 +17,9 @@ from models import Campaign, Participation, db
 from models.audit import record
 from models.campaign import PHASES
 from models.gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer_items
-from models.phases import START_REQUESTED, GateError, decide, existing_decision, may_decide
-from models.schedules import local_date
+from models.phases import (START_REQUESTED, GateError, decide, existing_decision, may_decide, submission,
+                           submit_for_review)
+from models.schedules import KPI_LABELS, latest_kpis, local_date, smtp_mailer
 from models.scoping import may_see_dealer
 from models.base import utcnow
 
@@ -62,14 +63,21 @@ class GateView(BaseView):
             if not may_see_dealer(current_user, part.dealer_id):
                 continue  # dealer isolation: another dealer's progress is not shown at all
             has_gate = part.phase == phase and phase in DEALER_GATE_PHASES
+            items = dealer_items(db.session, part, part.phase, today) if has_gate else []
+            submitted = submission(db.session, part, part.phase) if has_gate else None
             dealers.append({
                 "part": part,
-                "items": dealer_items(db.session, part, part.phase, today) if has_gate else [],
+                "items": items,
                 "has_gate": has_gate,
                 "decision": existing_decision(db.session, campaign.id, part.phase, part.dealer_id),
+                "submitted": submitted,
+                # offered when it can succeed; the POST re-checks everything (models.phases)
+                "may_submit": has_gate and submitted is None and all(i.ok for i in items)
+                and current_user.role == "dealer_coordinator" and current_user.dealer_id == part.dealer_id,
                 "may": {d: has_gate and may_decide(current_user, campaign, part, d)
                         for d in ("approved", "overridden", "refused")}})
-        return {"gate": gate, "dealers": dealers}
+        kpis = latest_kpis(db.session, campaign.id) if current_user.is_hq else None
+        return {"gate": gate, "dealers": dealers, "kpis": kpis, "kpi_labels": KPI_LABELS}
 
     def _page(self, campaign_id: int | None, error: str | None = None, status: int = 200):
         campaigns = db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())).all()
@@ -110,7 +118,8 @@ class GateView(BaseView):
             approval = decide(db.session, user=current_user, campaign=campaign,
                               phase=request.form.get("phase", ""), decision=request.form.get("decision", ""),
                               note=request.form.get("note"), dealer_id=dealer_id,
-                              version=request.form.get("version"))
+                              version=request.form.get("version"),
+                              mailer=smtp_mailer(current_app.config))
             db.session.commit()
         except GateError as exc:
             db.session.rollback()
@@ -122,6 +131,28 @@ class GateView(BaseView):
                 db.session.commit()
         flash({"approved": "已批准", "overridden": "已强制通过", "refused": "已驳回"}[approval.decision]
               + f"：{PHASES[approval.phase]}关口", "success")
+        return redirect(url_for(".index", campaign=campaign_id))
+
+    @expose("/submit", methods=["POST"])
+    def submit_view(self):
+        """A dealer coordinator passes the own dealer's gate to review (DESIGN §6)."""
+        try:
+            campaign_id, dealer_id = _int("campaign_id"), _int("dealer_id")
+        except GateError as exc:
+            return self._page(None, exc.message, exc.status)
+        campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
+        if campaign is None or dealer_id is None or not may_see_dealer(current_user, dealer_id):
+            abort(404)
+        try:
+            submit_for_review(db.session, user=current_user, campaign=campaign, dealer_id=dealer_id,
+                              phase=request.form.get("phase", ""), mailer=smtp_mailer(current_app.config))
+            db.session.commit()
+        except GateError as exc:
+            db.session.rollback()
+            if exc.status == 404:
+                abort(404)
+            return self._page(campaign_id, exc.message, exc.status)
+        flash("已提交审核，区域经理将收到通知。", "success")
         return redirect(url_for(".index", campaign=campaign_id))
 
     @expose("/start", methods=["POST"])

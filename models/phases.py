@@ -8,6 +8,8 @@ is down; the reconciler catches up.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -15,11 +17,15 @@ from .audit import AuditLog, record
 from .base import LOCAL_TZ, local_date, utcnow
 from .campaign import PHASE_ORDER, Campaign, GateApproval, Participation
 from .gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer_items, has_passed, phase_label
+from .org import Dealer, User
+from .schedules import notify
 
 DECISIONS = ("approved", "overridden", "refused")
 PASSED = ("approved", "overridden")
 MIN_REASON = 4  # characters; "ok" is not a written reason
 START_REQUESTED = "campaign_start_requested"
+SUBMITTED = "gate_submitted"
+DEAD_RUN_STATES = ("FAILED", "CRASHED", "CANCELLED")
 
 
 class GateError(Exception):
@@ -67,8 +73,9 @@ def _check_reached(campaign: Campaign, part: Participation | None, phase: str) -
 
 def decide(session, *, user, campaign: Campaign, phase: str, decision: str, note: str | None = "",
            dealer_id: int | None = None, version: int | str | None = None,
-           today: dt.date | None = None, now: dt.datetime | None = None) -> GateApproval:
-    """Record one decision and advance the phase; raises GateError with a clear reason."""
+           today: dt.date | None = None, now: dt.datetime | None = None, mailer=None) -> GateApproval:
+    """Record one decision, advance the phase and tell the people concerned (inbox + e-mail
+    through `mailer`); raises GateError with a clear reason."""
     now = now or utcnow()
     today = today or local_date(now)
     note = (note or "").strip()
@@ -123,7 +130,109 @@ def decide(session, *, user, campaign: Campaign, phase: str, decision: str, note
         (f"；未达条件：{'、'.join(missing)}" if missing else "") + \
         (f"；随活动推进的特约店：{'、'.join(moved)}" if moved else "")
     record(session, user=user, action=f"gate_{decision}", entity=approval, detail=detail)
+    notify_decision(session, approval, campaign, part, mailer=mailer)
     return approval
+
+
+# --- who hears about a decision ------------------------------------------------------------------
+def coordinators_of(session, dealer_id: int) -> list[User]:
+    return list(session.scalars(select(User).where(User.role == "dealer_coordinator", User.dealer_id == dealer_id,
+                                                   User.active.is_(True)).order_by(User.id)))
+
+
+def managers_of(session, region_ids) -> list[User]:
+    return list(session.scalars(select(User).where(User.role == "regional_manager",
+                                                   User.region_id.in_(list(region_ids)),
+                                                   User.active.is_(True)).order_by(User.id)))
+
+
+def hq_admins(session) -> list[User]:
+    return list(session.scalars(select(User).where(User.role == "hq_admin", User.active.is_(True))
+                                .order_by(User.id)))
+
+
+def decision_recipients(session, approval: GateApproval, campaign: Campaign,
+                        part: Participation | None) -> list[User]:
+    """A dealer gate's decision goes to that dealer's coordinators; a refused campaign gate goes to
+    the regional managers of the participating dealers and to HQ (the decider excepted)."""
+    if part is not None:
+        return coordinators_of(session, part.dealer_id)
+    if approval.decision != "refused":
+        return []  # a passed campaign gate is announced by the flow's "phase started" notice
+    regions = {p.dealer.region_id for p in campaign.participations}
+    people = managers_of(session, regions) + hq_admins(session)
+    return [u for u in people if u.id != approval.decided_by_id]
+
+
+def notify_decision(session, approval: GateApproval, campaign: Campaign, part: Participation | None,
+                    mailer=None) -> list:
+    users = decision_recipients(session, approval, campaign, part)
+    if not users:
+        return []
+    who = f"{part.dealer.name}的" if part is not None else ""
+    verb = {"approved": "已批准", "overridden": "已由总部强制通过", "refused": "被驳回"}[approval.decision]
+    when = approval.decided_at.astimezone(LOCAL_TZ)
+    # the time in the title keeps a second refusal of the same gate from being deduplicated away
+    title = f"{campaign.name}：{who}「{phase_label(approval.phase)}」关口{verb}（{when:%Y-%m-%d %H:%M}）"
+    label = "驳回原因" if approval.decision == "refused" else "说明"
+    body = f"{label}：{approval.note}" if approval.note else ""
+    return notify(session, users, kind=f"gate_{approval.decision}", title=title, body=body,
+                  link=f"/admin/gates/?campaign={campaign.id}",
+                  dealer_id=part.dealer_id if part is not None else None, mailer=mailer)
+
+
+# --- a coordinator passes the dealer gate to review (DESIGN §6) ------------------------------------
+def _submitted_detail(phase: str) -> str:
+    return f"{phase_label(phase)}关口：提交审核"
+
+
+def submission(session, part: Participation, phase: str) -> AuditLog | None:
+    """The open review request of this dealer gate: the latest submission not answered by a
+    later refusal (after a refusal the coordinator fixes the records and submits again)."""
+    row = session.scalar(select(AuditLog).where(
+        AuditLog.action == SUBMITTED, AuditLog.entity == "Participation", AuditLog.entity_id == part.id,
+        AuditLog.detail.like(_submitted_detail(phase) + "%")).order_by(AuditLog.at.desc(), AuditLog.id.desc()))
+    if row is None:
+        return None
+    decision = existing_decision(session, part.campaign_id, phase, part.dealer_id)
+    if decision is not None and decision.decision == "refused" and decision.decided_at >= row.at:
+        return None
+    return row
+
+
+def submit_for_review(session, *, user, campaign: Campaign, dealer_id: int, phase: str,
+                      today: dt.date | None = None, now: dt.datetime | None = None, mailer=None) -> AuditLog:
+    """Record "the dealer gate is ready" and ask the region's manager(s) to approve it."""
+    now = now or utcnow()
+    today = today or local_date(now)
+    if getattr(user, "role", None) != "dealer_coordinator":
+        raise GateError("只有特约店活动协调员可以提交关口审核。", 403)
+    if user.dealer_id != dealer_id:
+        raise GateError("只能为本特约店提交审核。", 404)  # another dealer: as if it did not exist
+    if phase not in DEALER_GATE_PHASES:
+        raise GateError(f"「{phase_label(phase)}」阶段没有特约店关口，无需提交审核。")
+    part = session.scalar(select(Participation).where(Participation.campaign_id == campaign.id,
+                                                      Participation.dealer_id == dealer_id))
+    if part is None:
+        raise GateError("该特约店未参加此活动。", 404)
+    _check_reached(campaign, part, phase)
+    missing = [i.label for i in dealer_items(session, part, phase, today) if not i.ok]
+    if missing:
+        raise GateError("关口条件未满足，不能提交审核：" + "、".join(missing) + "。", 400)
+    previous = submission(session, part, phase)
+    if previous is not None:
+        raise GateError(f"已于 {previous.at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}（北京时间）提交审核，"
+                        "请等待区域经理审批。", 409)
+    row = record(session, user=user, action=SUBMITTED, entity=part, detail=_submitted_detail(phase))
+    row.at = now
+    session.flush()
+    dealer = session.get(Dealer, dealer_id)
+    notify(session, managers_of(session, [dealer.region_id]), kind=SUBMITTED,
+           title=f"{campaign.name}：{dealer.name}「{phase_label(phase)}」关口提交审核"
+                 f"（{now.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}）",
+           body=f"{user.full_name or user.username}已确认关口检查项全部满足，请审批。",
+           link=f"/admin/gates/?campaign={campaign.id}", dealer_id=dealer_id, mailer=mailer)
+    return row
 
 
 def _unauthorised(user, part: Participation | None, decision: str) -> str:
@@ -169,3 +278,33 @@ def start_requested_ids(session) -> list[int]:
         Campaign.flow_run_id.is_(None),
         Campaign.id.in_(select(AuditLog.entity_id).where(AuditLog.action == START_REQUESTED,
                                                          AuditLog.entity == "Campaign")))))
+
+
+# --- the reconciler's decisions (workflows/jobs.reconcile carries them out) --------------------------
+@dataclass(frozen=True)
+class ReconcileStep:
+    kind: str  # "resume" | "restart" | "start"
+    campaign_id: int
+    phase: str | None = None  # the gate a "resume" answers
+    dead_run_id: str | None = None  # the run a "restart" replaces
+
+
+def reconcile_steps(session, run_state: Callable[[str], tuple[str, str | None] | None]) -> list[ReconcileStep]:
+    """What is needed to bring Prefect in step with the database, given a state lookup
+    (state type, pause key) per run id — None when Prefect cannot say (then: nothing, try later)."""
+    steps: list[ReconcileStep] = []
+    for campaign in session.scalars(select(Campaign).where(Campaign.flow_run_id.is_not(None))
+                                    .order_by(Campaign.id)):
+        state = run_state(campaign.flow_run_id)
+        if state is None:
+            continue
+        kind, pause_key = state
+        if kind == "PAUSED" and pause_key and pause_key.startswith("approve-"):
+            waiting = pause_key.split("-")[1]
+            if campaign_gate_passed(session, campaign.id, waiting) is not None \
+                    and has_passed(campaign.phase, waiting):
+                steps.append(ReconcileStep("resume", campaign.id, phase=waiting))
+        elif kind in DEAD_RUN_STATES and campaign.phase != "closed":
+            steps.append(ReconcileStep("restart", campaign.id, dead_run_id=campaign.flow_run_id))
+    steps += [ReconcileStep("start", cid) for cid in start_requested_ids(session)]
+    return steps

@@ -7,6 +7,7 @@ where the local and the UTC date differ.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import func, select
 
-from .audit import Notification, record
+from .audit import AuditLog, Notification, record
 from .base import LOCAL_TZ, local_date  # noqa: F401  (local_date re-exported)
 from .campaign import Campaign, Participation
 from .followup import Callback, Complaint
@@ -134,6 +135,29 @@ def callback_due_list(session, now: dt.datetime) -> dict[int, list[tuple[WorkOrd
     return out
 
 
+def notify_callbacks_due(session, now: dt.datetime, mailer=None) -> dict[int, tuple[int, int]]:
+    """Tell each dealer's coordinators, once per Shanghai day, how many callbacks are due / overdue.
+
+    Returns {dealer_id: (due, overdue)}. The date in the title makes a second run the same day
+    add nothing (notify() is idempotent per kind + title); the next day brings a fresh notice.
+    """
+    today = local_date(now)
+    counts: dict[int, tuple[int, int]] = {}
+    for dealer_id, items in callback_due_list(session, now).items():
+        overdue = sum(status == "overdue" for _, _, status in items)
+        counts[dealer_id] = (len(items) - overdue, overdue)
+        dealer = session.get(Dealer, dealer_id)
+        coordinators = list(session.scalars(select(User).where(
+            User.role == "dealer_coordinator", User.dealer_id == dealer_id, User.active.is_(True))
+            .order_by(User.id)))
+        notify(session, coordinators, kind="callback_due",
+               title=f"{today.isoformat()} 待回访提醒：{dealer.name} 共 {len(items)} 台",
+               body=f"7天回访到期 {len(items) - overdue} 台，已逾期 {overdue} 台；100%回访，请尽快联系顾客并登记回访结果。",
+               link="/admin/callback/", dealer_id=dealer_id, mailer=mailer)
+    session.flush()
+    return counts
+
+
 # --- complaints -----------------------------------------------------------------------------
 def complaint_breaches(c: Complaint, now: dt.datetime) -> list[str]:
     """Which SLA the complaint broke by `now`: acknowledge in 24 h, resolve in 48 h."""
@@ -179,6 +203,34 @@ def campaign_kpis(session, campaign_id: int) -> dict[str, float | int]:
             "arrived": n(SignIn), "inspected": visits,
             "callback_completion": round(100.0 * attempted / visits, 1) if visits else 0.0,
             "open_complaints": n(Complaint, Complaint.status.not_in(("resolved", "verified")))}
+
+
+KPI_SNAPSHOT = "kpi_snapshot"
+
+
+def store_kpis(session, campaign: Campaign, kpis: dict, now: dt.datetime) -> AuditLog:
+    """Keep the refreshed KPIs as an AuditLog row (JSON in `detail`; no schema change), one per
+    campaign and Shanghai day: a second refresh the same day updates that day's row."""
+    latest = session.scalar(select(AuditLog).where(
+        AuditLog.action == KPI_SNAPSHOT, AuditLog.entity == "Campaign", AuditLog.entity_id == campaign.id)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
+    if latest is None or local_date(latest.at) != local_date(now):
+        latest = record(session, user=None, action=KPI_SNAPSHOT, entity=campaign)
+    latest.at, latest.detail = now, json.dumps(kpis, ensure_ascii=False, sort_keys=True)
+    session.flush()
+    return latest
+
+
+def latest_kpis(session, campaign_id: int) -> tuple[dt.datetime, dict] | None:
+    """(when, KPIs) of the newest snapshot, for the admin; None before the first refresh."""
+    row = session.scalar(select(AuditLog).where(
+        AuditLog.action == KPI_SNAPSHOT, AuditLog.entity == "Campaign", AuditLog.entity_id == campaign_id)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
+    return (row.at, json.loads(row.detail)) if row is not None and row.detail else None
+
+
+KPI_LABELS = {"invited": "已邀约", "booked": "已预约", "arrived": "到店签到", "inspected": "已检测",
+              "callback_completion": "回访完成率 %", "open_complaints": "未结投诉"}
 
 
 # --- notifications ----------------------------------------------------------------------------

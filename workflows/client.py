@@ -26,6 +26,8 @@ def start_campaign(campaign, replacing: str | None = None) -> str | None:
     """Create (once — idempotency key) the campaign's run; returns its id or None if Prefect is down.
 
     `replacing` names a dead run the reconciler replaces; the key makes that restart happen once.
+    as_subflow=False: called from the reconcile flow, the run would otherwise become its subflow,
+    and a subflow cannot suspend at a gate ("Cannot suspend subflows").
     """
     from prefect.deployments import run_deployment
 
@@ -35,7 +37,7 @@ def start_campaign(campaign, replacing: str | None = None) -> str | None:
     try:
         run = run_deployment(DEPLOYMENT, parameters={"campaign_id": campaign.id},
                              flow_run_name=campaign.name, tags=[f"campaign-{campaign.id}"],
-                             idempotency_key=key, timeout=0, _sync=True)
+                             idempotency_key=key, timeout=0, as_subflow=False, _sync=True)
     except PREFECT_TROUBLE as exc:
         log.warning("cannot start the run of campaign %s: %s", campaign.id, exc)
         return None

@@ -13,7 +13,6 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from .lifecycle import _flask_config, database
 
-DEAD = ("FAILED", "CRASHED", "CANCELLED")
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -42,9 +41,12 @@ def callback_due_list(now: dt.datetime | None = None) -> dict[str, int]:
     """Daily: visits whose 7-day callback is due or overdue, per dealer."""
     from models import Dealer
     from models.schedules import callback_due_list as due_list
+    from models.schedules import notify_callbacks_due, smtp_mailer
 
     with database() as session:
         due = due_list(session, _now(now))
+        notify_callbacks_due(session, _now(now), mailer=smtp_mailer(_flask_config()))
+        session.commit()
         rows = [{"特约店": session.get(Dealer, d).name, "工单": wo.number, "应回访日期": on.isoformat(),
                  "状态": "已逾期" if status == "overdue" else "待回访"}
                 for d, items in due.items() for wo, on, status in items]
@@ -66,16 +68,20 @@ def complaint_escalation(now: dt.datetime | None = None) -> list[int]:
 
 
 @flow(name="kpi-refresh")
-def kpi_refresh() -> dict[str, dict]:
-    """Nightly: the funnel and follow-up KPIs of every running campaign, as a table artifact."""
+def kpi_refresh(now: dt.datetime | None = None) -> dict[str, dict]:
+    """Nightly: the funnel and follow-up KPIs of every running campaign, stored for the admin
+    (models.schedules.store_kpis) and published as a table artifact."""
     from sqlalchemy import select
 
     from models import Campaign
-    from models.schedules import campaign_kpis
+    from models.schedules import campaign_kpis, store_kpis
 
     with database() as session:
-        kpis = {c.name: campaign_kpis(session, c.id)
-                for c in session.scalars(select(Campaign).where(Campaign.phase != "closed").order_by(Campaign.id))}
+        kpis = {}
+        for c in session.scalars(select(Campaign).where(Campaign.phase != "closed").order_by(Campaign.id)):
+            kpis[c.name] = campaign_kpis(session, c.id)
+            store_kpis(session, c, kpis[c.name], _now(now))
+        session.commit()
     create_table_artifact([{"活动": name, **values} for name, values in kpis.items()] or [{"活动": "无"}],
                           key="campaign-kpis", description="活动 KPI（每晚刷新）")
     return kpis
@@ -84,41 +90,34 @@ def kpi_refresh() -> dict[str, dict]:
 @flow(name="reconcile-campaign-runs")
 def reconcile() -> list[str]:
     """Every few minutes: resume runs waiting at a gate the database has already passed,
-    restart runs that died while their campaign is still open."""
-    from sqlalchemy import select
-
+    restart (once per dead run) runs that failed, crashed or were cancelled while their campaign
+    is open, start campaigns whose start was requested while Prefect was down."""
     from models import Campaign
-    from models.gates import has_passed
-    from models.phases import campaign_gate_passed, start_requested_ids
+    from models.audit import record
+    from models.phases import campaign_gate_passed, reconcile_steps
 
     from .client import resume, run_state, start_campaign
 
     logger = get_run_logger()
     actions: list[str] = []
     with database() as session:
-        for campaign in session.scalars(select(Campaign).where(Campaign.flow_run_id.is_not(None))
-                                        .order_by(Campaign.id)):
-            state = run_state(campaign.flow_run_id)
-            if state is None:
-                continue  # Prefect cannot say now; try again next time
-            kind, pause_key = state
-            if kind == "PAUSED" and pause_key and pause_key.startswith("approve-"):
-                waiting = pause_key.split("-")[1]
-                approval = campaign_gate_passed(session, campaign.id, waiting)
-                if approval is not None and has_passed(campaign.phase, waiting) \
-                        and resume(campaign.flow_run_id, approval):
+        for step in reconcile_steps(session, run_state):
+            campaign = session.get(Campaign, step.campaign_id)
+            if step.kind == "resume":
+                approval = campaign_gate_passed(session, campaign.id, step.phase)
+                if resume(campaign.flow_run_id, approval):
                     approval.resumed = True
-                    actions.append(f"resumed {campaign.name} at {waiting}")
-            elif kind in DEAD and campaign.phase != "closed":
-                new_id = start_campaign(campaign, replacing=campaign.flow_run_id)
-                if new_id:
-                    campaign.flow_run_id = new_id
-                    actions.append(f"restarted {campaign.name}")
-        for campaign_id in start_requested_ids(session):
-            campaign = session.get(Campaign, campaign_id)
-            campaign.flow_run_id = start_campaign(campaign)
-            if campaign.flow_run_id:
-                actions.append(f"started {campaign.name}")
+                    actions.append(f"resumed {campaign.name} at {step.phase}")
+                continue
+            # the idempotency key names the dead run, so a second pass cannot start a second copy
+            new_id = start_campaign(campaign, replacing=step.dead_run_id)
+            if not new_id:
+                continue  # Prefect went away again: next time
+            campaign.flow_run_id = new_id
+            verb = "restarted" if step.kind == "restart" else "started"
+            record(session, user=None, action=f"campaign_{verb}", entity=campaign,
+                   detail=new_id + (f"（替换 {step.dead_run_id}）" if step.dead_run_id else "（对账启动）"))
+            actions.append(f"{verb} {campaign.name}")
         session.commit()
     for line in actions:
         logger.info(line)

@@ -125,10 +125,14 @@ def start_callback_clock(campaign_id: int) -> int:
 
 @task(cache_policy=NO_CACHE)  # a fresh reading every time
 def refresh_kpis(campaign_id: int) -> dict:
-    from models.schedules import campaign_kpis
+    from models import Campaign
+    from models.schedules import campaign_kpis, store_kpis
 
     with database() as session:
-        return campaign_kpis(session, campaign_id)
+        kpis = campaign_kpis(session, campaign_id)
+        store_kpis(session, session.get(Campaign, campaign_id), kpis, dt.datetime.now(dt.UTC))
+        session.commit()
+        return kpis
 
 
 @task(cache_policy=NO_CACHE)  # re-read after every resume; a cached False would wait forever

@@ -154,3 +154,44 @@ def test_it_keeps_the_inbox_row_when_the_mail_server_is_down(personas):
     mailer = smtp_mailer({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": 9, "MAIL_FROM": "desk@example.com"})
     rows = notify(db.session, [db.session.get(User, personas.rm.id)], kind="t", title="x", mailer=mailer)
     assert len(rows) == 1 and rows[0].emailed_at is None
+
+
+def test_it_tells_each_coordinator_once_a_day_how_many_callbacks_are_due(personas):
+    from models.schedules import notify_callbacks_due
+
+    c, a, b = personas.campaign, personas.dealer_a, personas.dealer_b
+    for dealer, n, day in ((a, "A1", 16), (a, "A2", 20), (b, "B1", 21)):
+        db.session.add(WorkOrder(campaign_id=c.id, dealer_id=dealer.id, number=n, visited_on=dt.date(2014, 1, day)))
+    db.session.flush()
+    # 2014-01-23 16:30 UTC = 01-24 00:30 Shanghai: A1 (due 01-23) is overdue there
+    assert notify_callbacks_due(db.session, utc(2014, 1, 23, 16, 30)) == {a.id: (1, 1), b.id: (1, 0)}
+    notes = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    assert [(n.user_id, n.kind, n.dealer_id) for n in notes] == [(personas.coord_a.id, "callback_due", a.id),
+                                                                 (personas.coord_b.id, "callback_due", b.id)]
+    assert notes[0].title == "2014-01-24 待回访提醒：北京甲特约店 共 2 台"
+    assert "到期 1 台，已逾期 1 台" in notes[0].body
+    notify_callbacks_due(db.session, utc(2014, 1, 24, 3, 0))  # later the same Shanghai day: nothing new
+    assert len(db.session.scalars(select(Notification)).all()) == 2
+    notify_callbacks_due(db.session, utc(2014, 1, 24, 16, 0))  # 01-25 00:00 Shanghai: a new day
+    assert len(db.session.scalars(select(Notification)).all()) == 4
+
+
+def test_it_stores_one_kpi_snapshot_per_campaign_and_day(personas):
+    from models import AuditLog
+    from models.schedules import campaign_kpis, latest_kpis, store_kpis
+
+    c = personas.campaign
+    assert latest_kpis(db.session, c.id) is None
+    db.session.add(WorkOrder(campaign_id=c.id, dealer_id=personas.dealer_a.id, number="K1",
+                             visited_on=dt.date(2014, 1, 16)))
+    db.session.flush()
+    store_kpis(db.session, c, campaign_kpis(db.session, c.id), utc(2014, 1, 23, 18, 30))  # 01-24 02:30 local
+    db.session.add(WorkOrder(campaign_id=c.id, dealer_id=personas.dealer_a.id, number="K2",
+                             visited_on=dt.date(2014, 1, 17)))
+    db.session.flush()
+    store_kpis(db.session, c, campaign_kpis(db.session, c.id), utc(2014, 1, 24, 15, 0))  # 01-24 23:00 local
+    at, kpis = latest_kpis(db.session, c.id)
+    assert at == utc(2014, 1, 24, 15, 0) and kpis["inspected"] == 2 and kpis["callback_completion"] == 0.0
+    store_kpis(db.session, c, {"inspected": 3}, utc(2014, 1, 24, 18, 30))  # the next local day
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "kpi_snapshot")).all()
+    assert len(rows) == 2 and latest_kpis(db.session, c.id)[1] == {"inspected": 3}

@@ -261,6 +261,53 @@ def test_it_resumes_through_the_reconciler_an_approval_given_while_prefect_was_a
     assert reconcile() == []  # nothing ahead any more
 
 
+def test_it_starts_through_the_reconciler_a_campaign_requested_while_prefect_was_down(
+        personas, client_for, prefect_runner):
+    from models.audit import record
+    from models.phases import START_REQUESTED
+    from workflows.jobs import reconcile
+
+    prefect_runner.start()
+    c = personas.campaign
+    record(db.session, user=personas.hq, action=START_REQUESTED, entity=c)  # what /start leaves behind
+    db.session.commit()
+    assert reload(c).flow_run_id is None
+    assert reconcile() == ["started 2014车主回娘家"]
+    run_id = reload(c).flow_run_id
+    assert run_id
+    _wait(run_id, ("PAUSED", "approve-planning"))
+    assert db.session.scalars(select(AuditLog.detail).where(AuditLog.action == "campaign_started")).one() == \
+        f"{run_id}（对账启动）"
+    assert reconcile() == []
+
+
+@pytest.mark.parametrize("dead", ["CRASHED", "CANCELLED"])
+def test_it_restarts_once_a_run_that_died_while_its_campaign_is_open(personas, prefect_runner, dead):
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled, Crashed
+
+    from workflows.client import start_campaign
+    from workflows.jobs import reconcile
+
+    prefect_runner.start()
+    c = personas.campaign
+    old = start_campaign(c)
+    c.flow_run_id = old
+    db.session.commit()
+    _wait(old, ("PAUSED", "approve-planning"))  # its process has exited: nothing fights the state change
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(UUID(old), {"CRASHED": Crashed, "CANCELLED": Cancelled}[dead](), force=True)
+    assert _state(old)[0] == dead
+    assert reconcile() == ["restarted 2014车主回娘家"]
+    new = reload(c).flow_run_id
+    assert new and new != old
+    assert start_campaign(reload(c), replacing=old) == new  # the key names the dead run: one restart only
+    _wait(new, ("PAUSED", "approve-planning"))
+    assert reconcile() == []
+    assert f"替换 {old}" in db.session.scalars(select(AuditLog.detail).where(
+        AuditLog.action == "campaign_restarted")).one()
+
+
 def test_it_flags_exactly_the_late_dealers_of_a_fixture_week(personas, prefect_runner):
     from workflows.jobs import weekly_summary_check
 
@@ -276,6 +323,24 @@ def test_it_flags_exactly_the_late_dealers_of_a_fixture_week(personas, prefect_r
     assert late == ["北京乙特约店", "广州丙特约店"]
     assert {r.dealer_id for r in db.session.scalars(select(WeeklySummary).where(WeeklySummary.late))} == \
         {personas.dealer_b.id, personas.dealer_c.id}
+
+
+def test_it_notifies_due_callbacks_and_stores_kpis_from_the_scheduled_flows(personas, prefect_runner):
+    from models import Notification, WorkOrder
+    from models.schedules import latest_kpis
+    from workflows.jobs import callback_due_list, kpi_refresh
+
+    c = personas.campaign
+    db.session.add(WorkOrder(campaign_id=c.id, dealer_id=personas.dealer_a.id, number="F1",
+                             visited_on=dt.date(2014, 1, 16)))
+    db.session.commit()
+    now = dt.datetime(2014, 1, 24, 0, 5, tzinfo=dt.UTC)
+    assert callback_due_list(now=now) == {"北京甲特约店": 1}
+    assert callback_due_list(now=now) == {"北京甲特约店": 1}  # a second run the same day: no second notice
+    notes = db.session.scalars(select(Notification)).all()
+    assert [(n.user_id, n.kind) for n in notes] == [(personas.coord_a.id, "callback_due")]
+    assert kpi_refresh(now=now)["2014车主回娘家"]["inspected"] == 1
+    assert latest_kpis(db.session, c.id) == (now, kpi_refresh(now=now)["2014车主回娘家"])
 
 
 def test_it_reports_resume_times(prefect_runner):
