@@ -34,13 +34,16 @@ from models.audit import record
 from models.base import UTCDateTime
 from models.campaign import CAMPAIGN_TYPES, PHASES
 from models.org import ROLES
-from models.scoping import get_or_404, may_see_dealer, scoped
+from models.scoping import get_or_404, may_see_dealer, parse_id, scoped
 from web import LOCAL_TZ, bilingual, english_name
 
 from .excel import ExcelImportMixin
 from .printing import PrintMixin
 
 ALL_ROLES = frozenset(ROLES)
+FILTER_COLUMN = {"Dealer": "name", "Campaign": "name", "Region": "name", "User": "full_name",
+                 "Customer": "name", "Vehicle": "plate", "SignIn": "name", "WorkOrder": "number",
+                 "CompensationRule": "name", "Feedback": "customer_name"}
 STALE = "此记录已被他人修改，请刷新页面后重新编辑（您的输入仍保留在下方）。"
 
 
@@ -79,10 +82,25 @@ class ModelConverter(AdminModelConverter):
         return self.convert_datetime(field_args, **extra)
 
 
+def _typed_as_local(filter_class: type) -> type:
+    """A datetime filter whose typed values are Asia/Shanghai wall-clock times, queried as UTC."""
+
+    def to_utc(value: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+        return value
+
+    def clean(self: Any, value: Any) -> Any:
+        cleaned = filter_class.clean(self, value)
+        return [to_utc(v) for v in cleaned] if isinstance(cleaned, list | tuple) else to_utc(cleaned)
+
+    return type(f"Local{filter_class.__name__}", (filter_class,), {"clean": clean})
+
+
 class UTCFilterConverter(FilterConverter):
     @admin_filters.convert("utcdatetime")
     def conv_utc_datetime(self, column: Any, name: str, **kwargs: Any):
-        return self.conv_datetime(column, name, **kwargs)
+        return [_typed_as_local(f)(column, name, **kwargs) for f in self.datetime_filters]
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):
@@ -92,9 +110,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return scoped(super().get_query(), self.model, current_user)
 
     def get_one(self, pk: Any) -> Any:
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
+        pk = parse_id(pk)
+        if pk is None:
             return None
         with db.session.no_autoflush:  # called while the form populates the record
             return db.session.scalar(scoped(select(self.model).where(self.model.id == pk),
@@ -106,6 +123,36 @@ def ajax(model: type, *fields: str, **options: Any) -> ScopedAjaxLoader:
     options.setdefault("page_size", 20)
     options.setdefault("placeholder", "输入关键字搜索…")
     return ScopedAjaxLoader(model.__tablename__, db, model, **options)
+
+
+class FormProblems(ValidationError):
+    """The record was not saved: `unplaced` messages go to the flash, `placed` ones were put
+    under their fields."""
+
+    def __init__(self, unplaced: list[str], placed: int) -> None:
+        self.unplaced, self.placed = unplaced, placed
+        parts = list(unplaced)
+        if placed:
+            parts.append(f"未保存：请按字段下方的红色提示修改（共 {placed} 处）")
+        super().__init__("；".join(parts))
+
+
+def _form_field(form: Any, key: str | None) -> Any:
+    """The plain input field a rule's field key names: "plate", or "items-0-name" in an inline row;
+    None when the form does not show it (then the message goes to the flash)."""
+    if not key or form is None:
+        return None
+    parts = key.split("-")
+    try:
+        field = form[parts[0]]
+        for index, name in zip(parts[1::2], parts[2::2]):
+            field = field.entries[int(index)].form[name]
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+        return None
+    if len(parts) % 2 == 0 or hasattr(field, "entries") or hasattr(field, "form") \
+            or getattr(field.widget, "input_type", None) == "hidden":
+        return None  # a whole inline list or row, or a hidden field: no place to show a message
+    return field
 
 
 class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
@@ -162,6 +209,18 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
             local = next(iter(rel.local_columns), None)
             if local is not None and "label" in local.info:
                 labels[rel.key] = bilingual(local.info["label"], english_name(rel.key))
+        relations = {r.key: r.mapper.class_.__name__ for r in mapper.relationships}
+        if self.column_filters:
+            # A relation filter would add text filters on every column of the related table
+            # (User.password_hash, mobile…): an oracle for data the user may not see.
+            filters = []
+            for name in self.column_filters:
+                if isinstance(name, str) and name in relations:
+                    path = f"{name}.{FILTER_COLUMN[relations[name]]}"
+                    labels[path] = labels.get(name, name)
+                    name = path
+                filters.append(name)
+            self.column_filters = filters
         self.column_labels = {**labels, **(self.column_labels or {})}
         self.column_descriptions = {**descriptions, **(self.column_descriptions or {})}
         self.form_choices = {**choices, **(self.form_choices or {})}
@@ -191,6 +250,16 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
     @property
     def can_delete(self) -> bool:  # type: ignore[override]
         return self._may_write
+
+    def is_action_allowed(self, name: str) -> bool:
+        # Flask-Admin only hides "delete" when can_delete is off; every other action needs it too.
+        return self._may_write and super().is_action_allowed(name)
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        if not self._may_write:  # list-editable columns post here whatever can_edit says
+            abort(403)
+        return super().ajax_update()
 
     # --- dealer scope on every query path ----------------------------------------------
     def get_query(self):
@@ -222,6 +291,7 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
 
     def edit_form(self, obj: Any = None) -> Any:
         form = self._edit_form_with_version()(**self._form_kwargs(obj))
+        form._obj = obj  # Flask-Admin's Unique validator skips the record itself only when it knows it
         self._scope_relation_fields(form)
         for field in form:
             if isinstance(field, DateTimeField) and isinstance(field.data, dt.datetime) \
@@ -253,9 +323,12 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
         if submitted not in (None, "") and str(submitted) != str(model.version_id):
             flash(STALE, "error")
             return False
-        if hasattr(form, "version_id"):
-            del form.version_id  # the mapper owns the counter; never copy it from the form
-        return super().update_model(form, model)
+        version_field = form._fields.pop("version_id", None)  # the mapper owns the counter
+        try:
+            return super().update_model(form, model)
+        finally:
+            if version_field is not None:  # a re-rendered form must still carry the loaded version
+                form._fields["version_id"] = version_field
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         for column in inspect(type(model)).columns:
@@ -271,12 +344,30 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
                 model.dealer_id = dealer_id = current_dealer_id()
             if not may_see_dealer(current_user, dealer_id):
                 raise ValidationError("不能为其他特约店创建或修改记录")
-        problem = getattr(model, "validation_problem", lambda: None)()
-        if problem:
-            raise ValidationError(problem)
+        self._check_rules(form, model)
         db.session.flush()
         record(db.session, user=current_user, action="create" if is_created else "update",
                entity=model)
+
+    def _check_rules(self, form: Any, model: Any) -> None:
+        """Run the model's form_rules; a message that names a field is shown under that field
+        (WTForms field.errors on the re-rendered form), the rest in the flash at the top."""
+        if hasattr(model, "validation_problems_by_field"):
+            problems = model.validation_problems_by_field()
+        else:
+            problem = getattr(model, "validation_problem", lambda: None)()
+            problems = {None: [problem]} if problem else {}
+        if not problems:
+            return
+        placed, unplaced = 0, []
+        for key, messages in problems.items():
+            field = _form_field(form, key)
+            if field is None:
+                unplaced.extend(messages)
+                continue
+            field.errors = [*field.errors, *messages]
+            placed += len(messages)
+        raise FormProblems(unplaced, placed)
 
     def on_model_delete(self, model: Any) -> None:
         record(db.session, user=current_user, action="delete", entity=model)

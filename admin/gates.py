@@ -20,17 +20,21 @@ from models.gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer
 from models.phases import (START_REQUESTED, GateError, decide, existing_decision, may_decide, submission,
                            submit_for_review)
 from models.schedules import KPI_LABELS, latest_kpis, local_date, smtp_mailer
-from models.scoping import may_see_dealer
+from models.scoping import may_see_dealer, parse_id
 from models.base import utcnow
+
+
+CAMPAIGN_GATE_ROLES = frozenset({"hq_admin", "regional_manager"})
 
 
 def _int(name: str) -> int | None:
     raw = (request.form.get(name) or request.args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise GateError(f"参数 {name} 必须是数字。")
-    return int(raw)
+    value = parse_id(raw)
+    if value is None:
+        raise GateError(f"参数 {name} 必须是正整数。")
+    return value
 
 
 class GateView(BaseView):
@@ -51,7 +55,7 @@ class GateView(BaseView):
         today = local_date(utcnow())
         phase = campaign.phase
         gate = None
-        if current_user.is_hq and phase in GATE_PHASES:
+        if current_user.role in CAMPAIGN_GATE_ROLES and phase in GATE_PHASES:
             gate = {"items": campaign_items(db.session, campaign, phase, today),
                     "may": {d: may_decide(current_user, campaign, None, d)
                             for d in ("approved", "overridden", "refused")},
@@ -76,7 +80,8 @@ class GateView(BaseView):
                 and current_user.role == "dealer_coordinator" and current_user.dealer_id == part.dealer_id,
                 "may": {d: has_gate and may_decide(current_user, campaign, part, d)
                         for d in ("approved", "overridden", "refused")}})
-        kpis = latest_kpis(db.session, campaign.id) if current_user.is_hq else None
+        # campaign-wide counts span every dealer: not for coaches or the call center
+        kpis = latest_kpis(db.session, campaign.id) if current_user.role in CAMPAIGN_GATE_ROLES else None
         return {"gate": gate, "dealers": dealers, "kpis": kpis, "kpi_labels": KPI_LABELS}
 
     def _page(self, campaign_id: int | None, error: str | None = None, status: int = 200):

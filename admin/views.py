@@ -19,8 +19,9 @@ from models import (AuditLog, Callback, Campaign, ChecklistItem, ChecklistTempla
                     PlanAttendee, PlanGoal, PlanMeeting, PlanMilestone, PreparationItem, Region,
                     RevenueReport, SignIn, Trainee, TrainingSession, User, Vehicle, WeeklySummary,
                     WeeklySummaryRow, WorkOrder, WorkOrderItem, db, services)
+from models.campaign import FIXED_TEMPLATE
 from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, ComplaintFlowError, advance_complaint
-from models.scoping import scoped
+from models.scoping import parse_id, scoped
 
 from .base import ALL_ROLES, ReadOnlyModelView, SecureModelView, ajax
 
@@ -139,7 +140,24 @@ class ParticipationView(SecureModelView):
 
 class ChecklistTemplateView(SecureModelView):
     column_list = ["name", "version", "fixed"]
+    column_default_sort = [("name", False), ("version", True)]
     inline_models = [inline(ChecklistItem)]
+
+    def on_model_delete(self, model: ChecklistTemplate) -> None:
+        if model.fixed:
+            raise ValidationError(FIXED_TEMPLATE)
+        super().on_model_delete(model)
+
+    @action("new_version", "新建版本", "以所选模板为底稿新建一个未定版的新版本？")
+    def action_new_version(self, ids: list[str]) -> None:
+        templates = db.session.scalars(select(ChecklistTemplate).where(
+            ChecklistTemplate.id.in_([i for i in map(parse_id, ids) if i]))).all()
+        for template in templates:
+            copy = services.new_template_version(template)
+            db.session.flush()
+            flash(Markup('已新建 <a href="{}">{}</a>（未定版，修改后勾选“已定版”）').format(
+                url_for(".edit_view", id=copy.id), copy), "success")
+        db.session.commit()
 
 
 # --- 提出 ---------------------------------------------------------------------------------------
@@ -157,6 +175,7 @@ class PlanMeetingView(FormView):
 # --- 准备 ---------------------------------------------------------------------------------------
 class DailyFlowView(FormView):
     write_roles = DEALER_DESK
+    read_roles = NO_CALL_CENTER  # carries the day's revenue (DESIGN §6: call center sees no revenue)
     column_list = ["day", "leader", "deputy", "target_arrivals", "actual_arrivals",
                    "actual_inspections", "actual_revenue", "campaign", "dealer"]
     column_searchable_list = ["leader", "deputy", "issues"]
@@ -339,7 +358,7 @@ class ComplaintView(FormView):
 
     def _advance(self, ids: list[str], to: str) -> None:
         complaints = db.session.scalars(scoped(
-            select(Complaint).where(Complaint.id.in_([int(i) for i in ids if i.isdigit()])),
+            select(Complaint).where(Complaint.id.in_([i for i in map(parse_id, ids) if i])),
             Complaint, current_user)).all()
         refused = []
         for complaint in complaints:

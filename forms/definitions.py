@@ -22,7 +22,7 @@ from models import (Callback, ClosingMeeting, CoachingVisit, Complaint, Customer
                     DailyFlow, Feedback, PlanMeeting, PreparationItem, RevenueReport, SignIn,
                     TrainingSession, Vehicle, WeeklySummary, WeeklySummaryRow, WorkOrder)
 from models.base import UTCDateTime
-from models.forms_rules import LOCAL_TZ, Rule, valid_mobile, valid_plate, valid_vin
+from models.forms_rules import LOCAL_TZ, Rule, unique_keys_of, valid_mobile, valid_plate, valid_vin
 from models.validators import normalize_mobile, normalize_plate, with_check_digit
 
 SYSTEM_COLUMNS = {"id", "created_at", "updated_at", "version_id", "dealer_id", "campaign_id"}
@@ -255,8 +255,8 @@ def _weekly_summary() -> FormDefinition:
 def _build() -> dict[str, FormDefinition]:
     defs = [
         flat(CustomerInvitation, "顾客名单", exclude={"source"},
-             unique_keys=(("vin",), ("plate",), ("mobile", "name")), foreign_keys_check=("vin", "plate"),
-             note="来源自动记为“DMS 导入”；同一车辆（VIN、车牌）或同一姓名手机在名单中只能出现一次。"),
+             unique_keys=unique_keys_of(CustomerInvitation), foreign_keys_check=("vin", "plate"),
+             note="来源自动记为“DMS 导入”；同一车牌号、同一手机或同一 VIN 在本店本活动的名单中只能出现一次。"),
         _customer(),
         flat(SignIn, "顾客签到表", exclude={"walk_in"}, required={"arrived_at"},
              unique_keys=(("plate", "arrived_at"),),

@@ -7,7 +7,9 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
-from .forms_rules import Validated, check, ordered, required
+from .forms_rules import Validated, check, ordered, required, stored_value
+
+FIXED_TEMPLATE = "已定版的模板不可修改，请新建版本"
 
 CAMPAIGN_TYPES = {
     "stock_parts": "库存件促销",
@@ -60,8 +62,26 @@ class Campaign(Validated, Record, Base):
             return "对比基期应在执行期之前结束"
         return None
 
-    form_rules = (required("name", "type", "starts_on", "ends_on"), check(window_problem),
-                  ordered("baseline_starts_on", "baseline_ends_on"), check(_baseline_before_window))
+    def _keeps_fixed_template(self) -> str | None:
+        """Work orders were filled from a fixed (已定版) template: the campaign keeps it."""
+        from sqlalchemy import inspect as sa_inspect
+
+        from . import db
+
+        before = stored_value(self, "checklist_template_id")
+        if before is None:
+            return None
+        chosen = sa_inspect(self).attrs.checklist_template.history.added
+        after = (chosen[0].id if chosen[0] is not None else None) if chosen else self.checklist_template_id
+        old = db.session.get(ChecklistTemplate, before)
+        if after != before and old is not None and old.fixed:
+            return f"本活动已采用定版模板“{old}”，不能更换或取消检测项目模板"
+        return None
+
+    form_rules = (required("name", "type", "starts_on", "ends_on"), check(window_problem, "ends_on"),
+                  ordered("baseline_starts_on", "baseline_ends_on"),
+                  check(_baseline_before_window, "baseline_ends_on"),
+                  check(_keeps_fixed_template, "checklist_template"))
 
 
 class Participation(DealerOwned, Record, Base):
@@ -76,7 +96,7 @@ class Participation(DealerOwned, Record, Base):
         return f"{self.campaign} · {self.dealer}"
 
 
-class ChecklistTemplate(Record, Base):
+class ChecklistTemplate(Validated, Record, Base):
     """A versioned inspection item list; a campaign fixes one version."""
 
     __tablename__ = "checklist_template"
@@ -90,6 +110,23 @@ class ChecklistTemplate(Record, Base):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    def _changed(self) -> bool:
+        from . import db
+
+        session = db.session
+        return session.is_modified(self, include_collections=True) \
+            or any(item in session.new or session.is_modified(item) for item in self.items) \
+            or any(isinstance(item, ChecklistItem) and item.template_id == self.id
+                   for item in session.deleted)
+
+    def _fixed_unchanged(self) -> str | None:
+        # a fixed version is what campaigns and their work orders use: change it by a new version
+        if stored_value(self, "fixed") and self._changed():
+            return FIXED_TEMPLATE
+        return None
+
+    form_rules = (required("name", "version"), check(_fixed_unchanged))
 
 
 class ChecklistItem(Base):

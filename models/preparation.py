@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
 from .forms_rules import (Validated, between, check, each_row, in_window, non_negative, ordered,
-                          required, valid_mobile, valid_plate, valid_vin)
+                          required, unique_per_dealer_campaign, valid_mobile, valid_plate, valid_vin)
 
 TRAINING_KINDS = {"internal": "内部培训", "dealer": "特约店培训"}
 CONTACT_STATUS = {"not_contacted": "未联系", "invited": "已邀约", "booked": "已预约",
@@ -103,9 +103,15 @@ class CustomerInvitation(Validated, CampaignOwned, DealerOwned, Record, Base):
             return "已预约的顾客请填写“预约时间”"
         return None
 
-    form_rules = (required("campaign", "name"), check(_reachable),
+    # One entry per vehicle and per mobile in a dealer's list of a campaign: the screen and the
+    # Excel import (forms.definitions reads these keys) refuse the same repeats.
+    form_rules = (required("campaign", "name"), check(_reachable, "mobile"),
                   valid_mobile("mobile"), valid_plate("plate"), valid_vin("vin"), non_negative("mileage_km"),
-                  check(_booking_has_slot), in_window("booked_at"))
+                  check(_booking_has_slot, "booked_at"), in_window("booked_at"),
+                  unique_per_dealer_campaign("plate", "mobile", "vin", list_name="顾客名单"))
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.name, self.plate, self.mobile) if part)
 
 
 class PreparationItem(Validated, CampaignOwned, DealerOwned, Record, Base):

@@ -77,11 +77,19 @@ def may_see_dealer(user: User | None, dealer_id: int | None) -> bool:
     return db.session.scalar(select(true()).where(Dealer.id == dealer_id, Dealer.id.in_(ids))) is not None
 
 
+def parse_id(raw: Any) -> int | None:
+    """A primary key from URL text, or None: ASCII digits only, inside PostgreSQL's bigint."""
+    text = str(raw).strip() if raw is not None else ""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 0 < value < 2**63 else None
+
+
 def get_or_404(model: type[T], pk: Any, user: User | None) -> T:
     """The object if this user may see it; 404 otherwise, never 403 (no existence leak)."""
-    try:
-        pk = int(pk)  # ids arrive as URL text; PostgreSQL will not compare integer = varchar
-    except (TypeError, ValueError):
+    pk = parse_id(pk)  # ids arrive as URL text; PostgreSQL will not compare integer = varchar
+    if pk is None:
         abort(404)
     stmt = scoped(select(model).where(model.id == pk), model, user)  # type: ignore[attr-defined]
     obj = db.session.scalar(stmt)

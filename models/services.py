@@ -185,6 +185,21 @@ def after_save(obj: Any, user: Any) -> None:
         complaint_from_feedback(obj, user)
 
 
+# --- checklist templates ----------------------------------------------------------------------
+def new_template_version(template: Any) -> Any:
+    """The next, not yet fixed, version of a checklist template with a copy of its items (a fixed
+    version is never changed: campaigns and their work orders were filled from it)."""
+    from .campaign import ChecklistItem, ChecklistTemplate
+
+    latest = db.session.scalar(select(func.max(ChecklistTemplate.version))
+                               .where(ChecklistTemplate.name == template.name)) or 0
+    copy = ChecklistTemplate(name=template.name, version=latest + 1, fixed=False, items=[
+        ChecklistItem(position=item.position, name=item.name, unit=item.unit,
+                      safety_critical=item.safety_critical) for item in template.items])
+    db.session.add(copy)
+    return copy
+
+
 # --- follow-up list --------------------------------------------------------------------------
 DECLINED = and_(WorkOrderItem.suggestion != "none", WorkOrderItem.accepted.is_(False))
 

@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
-from .forms_rules import (Validated, check, each_row, in_window, non_negative, ordered, required,
-                          same_owner)
+from .forms_rules import (Problem, Validated, check, each_row, in_window, non_negative, ordered,
+                          required, same_owner, stored_rows)
 
 FINDINGS = {"ok": "正常", "attention": "注意", "fail": "异常"}
 SUGGESTIONS = {"none": "无", "maintain": "建议保养", "repair": "建议维修", "replace": "立即更换"}
@@ -47,7 +47,7 @@ class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
         """Suggestions the customer did not take: the follow-up list (seed 000 slide 37)."""
         return [item for item in self.items if item.declined]
 
-    def _safety_signed(self) -> Iterator[str]:
+    def _safety_signed(self) -> Iterator[str]:  # shown under “顾客已签字确认”
         # 较严重影响车辆安全之问题，需在工单上特别详细注明，并请客户签字确认 (seed 000 slide 37)
         unsigned = [item.name for item in self.items if item.needs_signature]
         if unsigned and not self.customer_signed:
@@ -59,12 +59,25 @@ class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
             return f"车辆 {self.vehicle} 不属于顾客 {self.customer}"
         return None
 
-    form_rules = (required("campaign", "number", "visited_on"), in_window("visited_on"),
+    def _one_per_sign_in(self) -> str | None:
+        # one arrival, one free-inspection report: the sign-in row links to it (开工单 → 工单号)
+        from . import db
+
+        sign_in_id = self.sign_in.id if self.sign_in is not None else self.sign_in_id
+        if sign_in_id is None:
+            return None
+        existing = db.session.scalar(stored_rows(self, sign_in_id=sign_in_id).limit(1))
+        if existing is None:
+            return None
+        return Problem(f"签到记录“{existing.sign_in}”已开工单 {existing.number}（编号 {existing.id}），"
+                       f"一次到店只开一张工单，请打开该工单修改", "sign_in")
+
+    form_rules = (required("campaign", "number", "visited_on"), check(_one_per_sign_in), in_window("visited_on"),
                   non_negative("mileage_km", "labor_hours"), ordered("visited_on", "first_copy_sent_on"),
                   same_owner("sign_in", "customer", "vehicle", "advisor"), check(_vehicle_of_customer),
-                  each_row("items", required("name"), check(lambda item: item.suggestion_problem()),
+                  each_row("items", required("name"), check(lambda item: item.suggestion_problem(), "suggestion"),
                            row_name="检测项目{n}"),
-                  check(_safety_signed))
+                  check(_safety_signed, "customer_signed"))
 
 
 class WorkOrderItem(Base):

@@ -61,7 +61,7 @@ def test_it_refuses_unauthorised_and_malformed_decisions_with_a_message(personas
     assert resp.status_code == 400 and "关口条件未满足" in resp.get_data(as_text=True)
     resp = client_for(personas.hq).post("/admin/gates/decide", {"campaign_id": "x1"},
                                         csrf_from=_page(None, c))
-    assert resp.status_code == 400 and "必须是数字" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "必须是正整数" in resp.get_data(as_text=True)
     # another region's dealer is not even visible to the regional manager: 404, not 403
     resp = _decide(client_for(personas.rm), c, "preparation", "approved", 1, dealer=personas.dealer_c)
     assert resp.status_code == 404
