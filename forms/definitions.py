@@ -369,15 +369,21 @@ def convert(f: FieldDef, raw: Any) -> Any:
         text = _text(raw).replace(",", "").replace("，", "")
         try:
             number = Decimal(text)
-            if number != number.to_integral_value():
+            if not number.is_finite() or number != number.to_integral_value():
                 raise InvalidOperation
-            return int(number)
         except (InvalidOperation, ValueError):
             raise Problem(f"“{f.label}”应为整数（填写的是“{_text(raw)}”）") from None
+        if abs(number) >= 2**31:  # the database column is a 32-bit integer
+            raise Problem(f"“{f.label}”数值过大（{_text(raw)}）")
+        return int(number)
     if f.kind == "decimal":
         text = re.sub(r"[,，¥￥元\s]", "", _text(raw))
         try:
-            number = Decimal(text).quantize(Decimal("0.01"))
+            number = Decimal(text)
+            if not number.is_finite():
+                raise InvalidOperation
+            if abs(number) < Decimal("1e12"):
+                number = number.quantize(Decimal("0.01"))
         except InvalidOperation:
             raise Problem(f"“{f.label}”应为数字（填写的是“{_text(raw)}”）") from None
         if abs(number) >= Decimal("1e12"):

@@ -52,6 +52,9 @@ def test_it_accepts_and_normalises_real_looking_rows(context, values, expected):
     ({"name": "张伟", "plate": "京A12345", "contact_status": "已预约", "booked_at": "2014-03-01 10:00"},
      "不在活动“2014车主回娘家”的执行期"),
     ({"name": "张" * 61, "plate": "京A12345"}, "“顾客姓名”最多 60 个字符（填写了 61 个）"),
+    ({"name": "张伟", "plate": "京A12345", "mileage_km": "Infinity"}, "“里程 (km)”应为整数"),
+    ({"name": "张伟", "plate": "京A12345", "mileage_km": "1e400"}, "“里程 (km)”数值过大"),
+    ({"name": "张伟", "plate": "京A12345", "mileage_km": "3000000000"}, "“里程 (km)”数值过大"),
 ])
 def test_it_refuses_bad_values_with_a_chinese_message(context, values, message):
     _, errors = check("customer_invitation", context, **values)
@@ -85,3 +88,11 @@ def test_it_checks_the_weekly_summary_week(context):
                       customer_name="张伟")
     assert "检测日期 2014-01-27 不在该周（2014-01-20 起）内" in errors
     assert "车牌号与 VIN 车架号至少填写一项" in errors
+
+
+@pytest.mark.parametrize("raw,message", [("Infinity", "应为数字"), ("NaN", "应为数字"),
+                                         ("1e400", "数值过大"), ("9999999999999", "数值过大")])
+def test_it_refuses_money_that_is_not_a_finite_amount(context, raw, message):
+    _, errors = check("revenue_report", context, period_start="2014-01-15", period_end="2014-02-17",
+                      labor_revenue=raw)
+    assert any(f"“工时收入 (元)”{message}" in e for e in errors), errors
