@@ -70,3 +70,15 @@ def prepare_dealer(campaign, dealer, held_on=dt.date(2014, 1, 10)) -> None:
                         CustomerInvitation(name="王先生", **kw),
                         PreparationItem(item="标示贴", ready=True, **kw)])
     db.session.flush()
+
+
+def participation_of(campaign, dealer):
+    return next(p for p in campaign.participations if p.dealer_id == dealer.id)
+
+
+def move_to_phase(campaign, phase: str) -> None:
+    """Put the campaign and every enrolled dealer in `phase` (flushed, not committed)."""
+    campaign.phase = phase
+    for part in campaign.participations:
+        part.phase = phase
+    db.session.flush()

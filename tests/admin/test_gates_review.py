@@ -8,19 +8,11 @@ from sqlalchemy import select
 from models import AuditLog, Notification, Participation, db
 from models.schedules import store_kpis
 from tests.conftest import reload
-from tests.factories import prepare_dealer
+from tests.factories import move_to_phase, prepare_dealer
 
 
 def _page(campaign):
     return f"/admin/gates/?campaign={campaign.id}"
-
-
-def _to_preparation(personas):
-    c = personas.campaign
-    c.phase = "preparation"
-    for p in c.participations:
-        p.phase = "preparation"
-    db.session.commit()
 
 
 def _submit(client, campaign, dealer, phase="preparation"):
@@ -29,7 +21,8 @@ def _submit(client, campaign, dealer, phase="preparation"):
 
 
 def test_it_lets_the_coordinator_submit_the_own_dealer_gate_to_review(personas, client_for):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
+    db.session.commit()
     c, a = personas.campaign, personas.dealer_a
     coord = client_for(personas.coord_a)
     assert "提交审核</button>" not in coord.get(_page(c)).get_data(as_text=True)  # items not all ✔ yet
@@ -55,7 +48,8 @@ def test_it_lets_the_coordinator_submit_the_own_dealer_gate_to_review(personas, 
 
 
 def test_it_answers_404_to_another_dealers_coordinator_and_403_to_other_roles(personas, client_for):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
+    db.session.commit()
     c, a = personas.campaign, personas.dealer_a
     prepare_dealer(c, a)
     db.session.commit()
@@ -67,7 +61,8 @@ def test_it_answers_404_to_another_dealers_coordinator_and_403_to_other_roles(pe
 
 
 def test_it_notifies_the_coordinator_of_a_refusal_given_in_the_admin(personas, client_for):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
+    db.session.commit()
     c, a = personas.campaign, personas.dealer_a
     part = db.session.scalar(select(Participation).where(Participation.dealer_id == a.id))
     resp = client_for(personas.rm).post("/admin/gates/decide", {

@@ -12,22 +12,10 @@ from models.phases import (GateError, ReconcileStep, START_REQUESTED, approve, o
                            refuse, submission, submit_for_review)
 from models.audit import record
 from tests.conftest import make_user
-from tests.factories import prepare_dealer
+from tests.factories import move_to_phase, participation_of, prepare_dealer
 
 TODAY = dt.date(2014, 1, 10)
 NOW = dt.datetime(2014, 1, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 Shanghai
-
-
-def _part(personas, dealer):
-    return next(p for p in personas.campaign.participations if p.dealer_id == dealer.id)
-
-
-def _to_preparation(personas):
-    c = personas.campaign
-    c.phase = "preparation"
-    for p in c.participations:
-        p.phase = "preparation"
-    db.session.flush()
 
 
 def _notes():
@@ -36,10 +24,10 @@ def _notes():
 
 # --- notifications on decisions ---------------------------------------------------------------------
 def test_it_tells_the_dealer_coordinator_of_a_refusal_with_the_reason(personas):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     a = personas.dealer_a
     refuse(db.session, user=personas.rm, campaign=personas.campaign, phase="preparation", dealer_id=a.id,
-           note="礼品未到", version=_part(personas, a).version_id, now=NOW)
+           note="礼品未到", version=participation_of(personas.campaign, a).version_id, now=NOW)
     [note] = _notes()
     assert note.user_id == personas.coord_a.id and note.kind == "gate_refused" and note.dealer_id == a.id
     assert "北京甲特约店" in note.title and "「准备」关口被驳回" in note.title and "2014-01-10 10:00" in note.title
@@ -47,15 +35,15 @@ def test_it_tells_the_dealer_coordinator_of_a_refusal_with_the_reason(personas):
 
 
 def test_it_tells_the_dealer_coordinator_of_an_approval_and_a_second_refusal_again(personas):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     c, a = personas.campaign, personas.dealer_a
     refuse(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id, note="礼品未到",
-           version=_part(personas, a).version_id, now=NOW)
+           version=participation_of(personas.campaign, a).version_id, now=NOW)
     refuse(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id, note="名单为空",
-           version=_part(personas, a).version_id, now=NOW + dt.timedelta(hours=1))
+           version=participation_of(personas.campaign, a).version_id, now=NOW + dt.timedelta(hours=1))
     prepare_dealer(c, a, TODAY)
     approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
-            version=_part(personas, a).version_id, now=NOW + dt.timedelta(hours=2))
+            version=participation_of(personas.campaign, a).version_id, now=NOW + dt.timedelta(hours=2))
     notes = _notes()
     assert [(n.user_id, n.kind) for n in notes] == [(personas.coord_a.id, "gate_refused")] * 2 + \
         [(personas.coord_a.id, "gate_approved")]
@@ -81,18 +69,18 @@ def test_it_tells_regional_managers_and_other_hq_of_a_refused_campaign_gate(pers
 
 
 def test_it_emails_decision_notices_through_the_given_mailer(personas):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     personas.coord_a.email = "a@example.com"
     sent = []
     refuse(db.session, user=personas.rm, campaign=personas.campaign, phase="preparation",
-           dealer_id=personas.dealer_a.id, note="礼品未到", version=_part(personas, personas.dealer_a).version_id,
+           dealer_id=personas.dealer_a.id, note="礼品未到", version=participation_of(personas.campaign, personas.dealer_a).version_id,
            now=NOW, mailer=lambda to, subject, body: sent.append((to, body)))
     assert sent == [("a@example.com", "驳回原因：礼品未到")] and _notes()[0].emailed_at is not None
 
 
 # --- a coordinator passes the dealer gate to review --------------------------------------------------
 def test_it_lets_a_coordinator_submit_a_complete_dealer_gate_once_and_tells_the_manager(personas):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     c, a = personas.campaign, personas.dealer_a
     with pytest.raises(GateError, match="关口条件未满足，不能提交审核：至少一次培训、顾客名单不为空、现场物品全部备妥") as e:
         submit_for_review(db.session, user=personas.coord_a, campaign=c, dealer_id=a.id, phase="preparation",
@@ -103,7 +91,7 @@ def test_it_lets_a_coordinator_submit_a_complete_dealer_gate_once_and_tells_the_
                             now=NOW)
     assert (row.action, row.entity, row.dealer_id, row.user_id) == \
         ("gate_submitted", "Participation", a.id, personas.coord_a.id)
-    assert submission(db.session, _part(personas, a), "preparation") == row
+    assert submission(db.session, participation_of(personas.campaign, a), "preparation") == row
     [note] = _notes()
     assert note.user_id == personas.rm.id and note.kind == "gate_submitted" and "提交审核" in note.title
     with pytest.raises(GateError, match="已于 2014-01-10 10:00（北京时间）提交审核") as e:
@@ -113,23 +101,23 @@ def test_it_lets_a_coordinator_submit_a_complete_dealer_gate_once_and_tells_the_
 
 
 def test_it_allows_a_new_submission_after_a_refusal(personas):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     c, a = personas.campaign, personas.dealer_a
     prepare_dealer(c, a, TODAY)
     submit_for_review(db.session, user=personas.coord_a, campaign=c, dealer_id=a.id, phase="preparation", now=NOW)
     refuse(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id, note="照片不清楚",
-           version=_part(personas, a).version_id, now=NOW + dt.timedelta(hours=1))
-    assert submission(db.session, _part(personas, a), "preparation") is None
+           version=participation_of(personas.campaign, a).version_id, now=NOW + dt.timedelta(hours=1))
+    assert submission(db.session, participation_of(personas.campaign, a), "preparation") is None
     again = submit_for_review(db.session, user=personas.coord_a, campaign=c, dealer_id=a.id,
                               phase="preparation", now=NOW + dt.timedelta(hours=2))
-    assert submission(db.session, _part(personas, a), "preparation") == again
+    assert submission(db.session, participation_of(personas.campaign, a), "preparation") == again
 
 
 def test_it_refuses_submissions_by_others_and_for_gates_not_reached(personas):
     c, a = personas.campaign, personas.dealer_a
     with pytest.raises(GateError, match="尚未到达「准备」关口"):
         submit_for_review(db.session, user=personas.coord_a, campaign=c, dealer_id=a.id, phase="preparation")
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     prepare_dealer(c, a, TODAY)
     with pytest.raises(GateError, match="只能为本特约店提交审核") as e:
         submit_for_review(db.session, user=personas.coord_b, campaign=c, dealer_id=a.id, phase="preparation")

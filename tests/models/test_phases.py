@@ -8,21 +8,9 @@ from sqlalchemy import select
 
 from models import AuditLog, GateApproval, db
 from models.phases import GateError, approve, decide, override, pending_resumes, refuse
-from tests.factories import prepare_dealer
+from tests.factories import move_to_phase, participation_of, prepare_dealer
 
 TODAY = dt.date(2014, 1, 10)
-
-
-def _part(personas, dealer):
-    return next(p for p in personas.campaign.participations if p.dealer_id == dealer.id)
-
-
-def _to_preparation(personas):
-    c = personas.campaign
-    c.phase = "preparation"
-    for p in c.participations:
-        p.phase = "preparation"
-    db.session.flush()
 
 
 def test_it_lets_hq_override_an_unmet_campaign_gate_only_with_a_reason(personas):
@@ -56,34 +44,34 @@ def test_it_refuses_approving_twice_and_gates_not_reached(personas):
 
 
 def test_it_lets_the_regional_manager_approve_only_own_region(personas):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     c, a, cc = personas.campaign, personas.dealer_a, personas.dealer_c
     prepare_dealer(personas.campaign, a, TODAY)
     prepare_dealer(personas.campaign, cc, TODAY)
     with pytest.raises(GateError, match="区域经理只能审批本区域") as e:
         approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=cc.id,
-                version=_part(personas, cc).version_id)
+                version=participation_of(personas.campaign, cc).version_id)
     assert e.value.status == 403
     for user in (personas.coord_a, personas.coach, personas.call_center, personas.sa_a):
         with pytest.raises(GateError, match="无权审批"):
             approve(db.session, user=user, campaign=c, phase="preparation", dealer_id=a.id,
-                    version=_part(personas, a).version_id)
+                    version=participation_of(personas.campaign, a).version_id)
     with pytest.raises(GateError, match="特约店关口由区域经理审批"):
         approve(db.session, user=personas.hq, campaign=c, phase="preparation", dealer_id=a.id,
-                version=_part(personas, a).version_id)
+                version=participation_of(personas.campaign, a).version_id)
     with pytest.raises(GateError, match="活动整体关口只能由总部"):
         approve(db.session, user=personas.rm, campaign=c, phase="preparation", version=c.version_id)
     approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
-            version=_part(personas, a).version_id)
-    assert _part(personas, a).phase == "application" and c.phase == "preparation"
+            version=participation_of(personas.campaign, a).version_id)
+    assert participation_of(personas.campaign, a).phase == "application" and c.phase == "preparation"
 
 
 def test_it_refuses_a_stale_page(personas):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     a = personas.dealer_a
     prepare_dealer(personas.campaign, a, TODAY)
-    old = _part(personas, a).version_id
-    _part(personas, a).coaching_selected = True  # someone else saved the participation
+    old = participation_of(personas.campaign, a).version_id
+    participation_of(personas.campaign, a).coaching_selected = True  # someone else saved the participation
     db.session.flush()
     with pytest.raises(GateError, match="页面已过期") as e:
         approve(db.session, user=personas.rm, campaign=personas.campaign, phase="preparation",
@@ -92,17 +80,17 @@ def test_it_refuses_a_stale_page(personas):
 
 
 def test_it_records_a_refusal_and_allows_a_later_approval(personas):
-    _to_preparation(personas)
+    move_to_phase(personas.campaign, "preparation")
     c, a = personas.campaign, personas.dealer_a
     with pytest.raises(GateError, match="驳回必须说明原因"):
         refuse(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
-               version=_part(personas, a).version_id)
+               version=participation_of(personas.campaign, a).version_id)
     row = refuse(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
-                 note="礼品未到", version=_part(personas, a).version_id)
-    assert row.decision == "refused" and _part(personas, a).phase == "preparation"
+                 note="礼品未到", version=participation_of(personas.campaign, a).version_id)
+    assert row.decision == "refused" and participation_of(personas.campaign, a).phase == "preparation"
     prepare_dealer(personas.campaign, a, TODAY)
     again = approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
-                    version=_part(personas, a).version_id)
+                    version=participation_of(personas.campaign, a).version_id)
     assert again.id == row.id and again.decision == "approved"
     actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert actions == ["gate_refused", "gate_approved"]
