@@ -71,6 +71,14 @@ def _check_reached(campaign: Campaign, part: Participation | None, phase: str) -
                         409)
 
 
+def _participation(session, campaign: Campaign, dealer_id: int) -> Participation:
+    part = session.scalar(select(Participation).where(Participation.campaign_id == campaign.id,
+                                                      Participation.dealer_id == dealer_id))
+    if part is None:
+        raise GateError("该特约店未参加此活动。", 404)
+    return part
+
+
 def decide(session, *, user, campaign: Campaign, phase: str, decision: str, note: str | None = "",
            dealer_id: int | None = None, version: int | str | None = None,
            today: dt.date | None = None, now: dt.datetime | None = None, mailer=None) -> GateApproval:
@@ -87,10 +95,7 @@ def decide(session, *, user, campaign: Campaign, phase: str, decision: str, note
     if dealer_id is not None:
         if phase not in DEALER_GATE_PHASES:
             raise GateError(f"「{phase_label(phase)}」阶段只有活动整体关口，没有特约店关口。")
-        part = session.scalar(select(Participation).where(Participation.campaign_id == campaign.id,
-                                                          Participation.dealer_id == dealer_id))
-        if part is None:
-            raise GateError("该特约店未参加此活动。", 404)
+        part = _participation(session, campaign, dealer_id)
     if not may_decide(user, campaign, part, decision):
         raise GateError(_unauthorised(user, part, decision), 403)
     target = part if part is not None else campaign
@@ -211,10 +216,7 @@ def submit_for_review(session, *, user, campaign: Campaign, dealer_id: int, phas
         raise GateError("只能为本特约店提交审核。", 404)  # another dealer: as if it did not exist
     if phase not in DEALER_GATE_PHASES:
         raise GateError(f"「{phase_label(phase)}」阶段没有特约店关口，无需提交审核。")
-    part = session.scalar(select(Participation).where(Participation.campaign_id == campaign.id,
-                                                      Participation.dealer_id == dealer_id))
-    if part is None:
-        raise GateError("该特约店未参加此活动。", 404)
+    part = _participation(session, campaign, dealer_id)
     _check_reached(campaign, part, phase)
     missing = [i.label for i in dealer_items(session, part, phase, today) if not i.ok]
     if missing:
