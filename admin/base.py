@@ -24,13 +24,15 @@ from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectMultipleField
 from wtforms.fields import DateTimeField
 from wtforms.validators import ValidationError
 
 from models import Campaign, Notification, db
-from models.audit import record
+from models import certify
+from models.audit import record, snapshot
 from models.base import UTCDateTime
 from models.campaign import CAMPAIGN_TYPES, PHASES
 from models.org import ROLES
@@ -45,6 +47,9 @@ FILTER_COLUMN = {"Dealer": "name", "Campaign": "name", "Region": "name", "User":
                  "Customer": "name", "Vehicle": "plate", "SignIn": "name", "WorkOrder": "number",
                  "CompensationRule": "name", "Feedback": "customer_name"}
 STALE = "此记录已被他人修改，请刷新页面后重新编辑（您的输入仍保留在下方）。"
+REFERENCED = "该记录已被其他记录引用（如工单、回访、签到），不能删除。"
+# Roles that work on records but never remove them (delete is its own permission, not part of write).
+NEVER_DELETE = frozenset({"service_advisor", "call_center"})
 
 
 def _local_datetime(view: Any, value: dt.datetime, name: str) -> str:
@@ -160,6 +165,7 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
 
     read_roles: ClassVar[frozenset[str]] = ALL_ROLES
     write_roles: ClassVar[frozenset[str]] = frozenset({"hq_admin"})
+    delete_roles: ClassVar[frozenset[str] | None] = None  # None: the write roles but NEVER_DELETE
     form_base_class = FlaskForm
     model_form_converter = ModelConverter
     filter_converter = UTCFilterConverter()
@@ -247,9 +253,13 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
     def can_edit(self) -> bool:  # type: ignore[override]
         return self._may_write
 
+    @classmethod
+    def deleting_roles(cls) -> frozenset[str]:
+        return cls.delete_roles if cls.delete_roles is not None else cls.write_roles - NEVER_DELETE
+
     @property
     def can_delete(self) -> bool:  # type: ignore[override]
-        return self._may_write
+        return current_user.is_authenticated and current_user.role in self.deleting_roles()
 
     def is_action_allowed(self, name: str) -> bool:
         # Flask-Admin only hides "delete" when can_delete is off; every other action needs it too.
@@ -274,6 +284,9 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
     def _scope_relation_fields(self, form: Any) -> Any:
         if current_dealer_id() is not None and hasattr(form, "dealer"):
             del form.dealer  # dealer staff work for exactly one dealer: never a choice to make
+        for name in certify.hidden_fields(self.model, current_user):
+            if hasattr(form, name):
+                delattr(form, name)  # set by an action of the role that owns it, never typed
         for field in form:
             factory = getattr(field, "query_factory", None)
             if factory is None or getattr(field, "_scoped", False):
@@ -344,6 +357,8 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
                 model.dealer_id = dealer_id = current_dealer_id()
             if not may_see_dealer(current_user, dealer_id):
                 raise ValidationError("不能为其他特约店创建或修改记录")
+        if not is_created and (problem := certify.edit_problem(model, current_user)):
+            raise ValidationError(problem)
         self._check_rules(form, model)
         db.session.flush()
         record(db.session, user=current_user, action="create" if is_created else "update",
@@ -370,7 +385,28 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
         raise FormProblems(unplaced, placed)
 
     def on_model_delete(self, model: Any) -> None:
-        record(db.session, user=current_user, action="delete", entity=model)
+        problem = certify.delete_problem(model) or certify.edit_problem(model, current_user)
+        if problem:
+            raise ValidationError(problem)
+        record(db.session, user=current_user, action="delete", entity=model, detail=snapshot(model))
+
+    def act_on(self, ids: list[str], do: Any, done: str) -> None:
+        """A list action: `do(record)` on each selected record this user may see; a refusal
+        (CertifyError or ValueError with a Chinese message) is flashed and leaves that record as it was."""
+        rows = db.session.scalars(scoped(
+            select(self.model).where(self.model.id.in_([i for i in map(parse_id, ids) if i])),
+            self.model, current_user)).all()
+        refused = []
+        for row in rows:
+            try:
+                do(row)  # checks come before any change, so a refusal leaves nothing half-written
+            except ValueError as problem:
+                refused.append(str(problem))
+        db.session.commit()
+        if len(rows) > len(refused):
+            flash(done.format(n=len(rows) - len(refused)), "success")
+        for message in refused:
+            flash(message, "error")
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, StaleDataError):
@@ -378,6 +414,10 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
             return True
         if isinstance(exc, ValidationError):
             flash(str(exc), "error")
+            return True
+        if isinstance(exc, IntegrityError) and (request.endpoint or "").endswith(("delete_view",
+                                                                                  "action_view")):
+            flash(REFERENCED, "error")
             return True
         return super().handle_view_exception(exc)
 

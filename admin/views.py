@@ -1,6 +1,7 @@
 """Admin screens as configuration on SecureModelView (DESIGN §2, §6)."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import flash, request, url_for
@@ -18,10 +19,10 @@ from models import (AuditLog, Callback, Campaign, ChecklistItem, ChecklistTempla
                     FeedbackRating, GateApproval, LaborCompensation, Notification, Participation,
                     PlanAttendee, PlanGoal, PlanMeeting, PlanMilestone, PreparationItem, Region,
                     RevenueReport, SignIn, Trainee, TrainingSession, User, Vehicle, WeeklySummary,
-                    WeeklySummaryRow, WorkOrder, WorkOrderItem, db, services)
+                    WeeklySummaryRow, WorkOrder, WorkOrderItem, certify, db, services)
 from models.campaign import FIXED_TEMPLATE
-from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, ComplaintFlowError, advance_complaint
-from models.scoping import parse_id, scoped
+from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, advance_complaint
+from models.scoping import parse_id
 
 from .base import ALL_ROLES, ReadOnlyModelView, SecureModelView, ajax
 
@@ -170,6 +171,26 @@ class PlanMeetingView(FormView):
     column_descriptions = {"policy_note": "选择“是否抵触政策”时必填",
                            "budget_customer": "顾客费用，元，不能为负数"}
     inline_models = [inline(PlanAttendee), inline(PlanGoal), inline(PlanMilestone)]
+
+    # 状态 moves only by these actions: the dealer hands the plan in, HQ or the region decides.
+    def is_action_allowed(self, name: str) -> bool:
+        if name in ("approve", "refuse"):
+            return current_user.is_authenticated and current_user.role in certify.PLAN_APPROVERS
+        return super().is_action_allowed(name)
+
+    @action("submit", "提交审批", "将所选计划会议表提交审批？提交后特约店不能再修改。")
+    def action_submit(self, ids: list[str]) -> None:
+        self.act_on(ids, lambda plan: certify.submit_plan(plan, current_user), "{n} 份计划会议表已提交审批")
+
+    @action("approve", "批准", "批准所选计划会议表？")
+    def action_approve(self, ids: list[str]) -> None:
+        self.act_on(ids, lambda plan: certify.decide_plan(plan, current_user, "approved"),
+                    "{n} 份计划会议表已批准")
+
+    @action("refuse", "驳回", "驳回所选计划会议表？特约店可修改后重新提交。")
+    def action_refuse(self, ids: list[str]) -> None:
+        self.act_on(ids, lambda plan: certify.decide_plan(plan, current_user, "refused"),
+                    "{n} 份计划会议表已驳回")
 
 
 # --- 准备 ---------------------------------------------------------------------------------------
@@ -339,6 +360,7 @@ class CallbackView(FormView):
 
 class ComplaintView(FormView):
     write_roles = FRONT_DESK | {"regional_manager", "call_center"}
+    delete_roles = HQ  # a complaint about a dealer is not the dealer's (or the caller's) to remove
     column_list = ["registered_at", "customer_name", "source", "severity", "assignee", "status",
                    "acknowledged_at", "resolved_at", "verified_at", "escalated_at", "campaign", "dealer"]
     column_searchable_list = ["customer_name", "mobile", "description", "root_cause"]
@@ -357,21 +379,8 @@ class ComplaintView(FormView):
         return super().is_action_allowed(name)
 
     def _advance(self, ids: list[str], to: str) -> None:
-        complaints = db.session.scalars(scoped(
-            select(Complaint).where(Complaint.id.in_([i for i in map(parse_id, ids) if i])),
-            Complaint, current_user)).all()
-        refused = []
-        for complaint in complaints:
-            try:
-                advance_complaint(complaint, to, current_user)
-            except ComplaintFlowError as problem:
-                refused.append(str(problem))
-        db.session.commit()
-        moved = len(complaints) - len(refused)
-        if moved:
-            flash(f"{moved} 条投诉已更新为“{COMPLAINT_STATUS[to]}”", "success")
-        for message in refused:
-            flash(message, "error")
+        self.act_on(ids, lambda complaint: advance_complaint(complaint, to, current_user),
+                    f"{{n}} 条投诉已更新为“{COMPLAINT_STATUS[to]}”")
 
     @action("acknowledged", "受理", "确认受理所选投诉？未指定处理人的由您负责。")
     def action_acknowledge(self, ids: list[str]) -> None:
@@ -392,8 +401,15 @@ class WeeklySummaryView(FormView):
     column_filters = ["campaign", "dealer", "week_start", "submitted_at", "late"]
     column_default_sort = ("week_start", True)
     form_excluded_columns = FormView.form_excluded_columns + ["late"]
-    column_descriptions = {"late": "提交时间晚于下周一 17:00（北京时间）自动标记"}
+    column_descriptions = {"late": "提交时间晚于下周一 17:00（北京时间）自动标记",
+                           "submitted_at": "在列表中勾选后点“提交”，以服务器时间记录"}
     inline_models = [inline(WeeklySummaryRow, "work_order_id")]
+
+    @action("submit", "提交", "提交所选客户信息汇总表？提交时间以服务器时间为准，提交后不能再修改。")
+    def action_submit(self, ids: list[str]) -> None:
+        now = dt.datetime.now(dt.UTC)
+        self.act_on(ids, lambda summary: certify.submit_weekly_summary(summary, current_user, now),
+                    "{n} 份客户信息汇总表已提交")
 
 
 class RevenueReportView(FormView):

@@ -22,6 +22,7 @@ from models import (Callback, ClosingMeeting, CoachingVisit, Complaint, Customer
                     DailyFlow, Feedback, PlanMeeting, PreparationItem, RevenueReport, SignIn,
                     TrainingSession, Vehicle, WeeklySummary, WeeklySummaryRow, WorkOrder)
 from models.base import UTCDateTime
+from models.certify import callback_kind_for
 from models.forms_rules import LOCAL_TZ, Rule, unique_keys_of, valid_mobile, valid_plate, valid_vin
 from models.validators import normalize_mobile, normalize_plate, with_check_digit
 
@@ -217,9 +218,11 @@ def in_campaign_window(key: str, label: str) -> RowRule:
     return rule
 
 
-def hq_only_kind(values: dict[str, Any], ctx: Any) -> str | None:
-    if values.get("kind") == "verification" and getattr(ctx.user, "dealer_id", None) is not None:
-        return "特约店只能导入“特约店回访”，“呼叫中心核实”由呼叫中心填写"
+def kind_of_caller(values: dict[str, Any], ctx: Any) -> str | None:
+    """The file's 回访类型 must be the importer's own (models.certify.callback_kind_for)."""
+    if (values.get("kind") or "dealer") != callback_kind_for(ctx.user):
+        return "“呼叫中心核实”只能由呼叫中心导入" if values.get("kind") == "verification" \
+            else "呼叫中心只能导入“呼叫中心核实”"
     return None
 
 
@@ -261,7 +264,7 @@ def _build() -> dict[str, FormDefinition]:
         flat(SignIn, "顾客签到表", exclude={"walk_in"}, required={"arrived_at"},
              unique_keys=(("plate", "arrived_at"),),
              note="不在顾客名单上的顾客照常导入，并自动标记为“非邀约到店”。"),
-        flat(Callback, "100%服务回访", row_rules=(hq_only_kind,),
+        flat(Callback, "100%服务回访", row_rules=(kind_of_caller,),
              unique_keys=(("kind", "mobile", "due_on"),)),
         _weekly_summary(),
         flat(PreparationItem, "现场物品准备清单", unique_keys=(("item",),)),

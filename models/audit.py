@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, field, utcnow
@@ -44,3 +45,9 @@ def record(session, *, user, action: str, entity: object, detail: str | None = N
                    dealer_id=getattr(entity, "dealer_id", None), detail=detail)
     session.add(row)
     return row
+
+
+def snapshot(entity: object) -> str:
+    """The stored columns of a record as JSON: what a delete leaves behind in the audit log."""
+    return json.dumps({p.key: getattr(entity, p.key, None) for p in inspect(type(entity)).column_attrs},
+                      ensure_ascii=False, default=str, sort_keys=True)

@@ -41,10 +41,16 @@ class Callback(Validated, CampaignOwned, DealerOwned, Record, Base):
             return "已回访的记录请填写“回访时间”"
         return None
 
+    def _confirmed_only_when_verified(self) -> str | None:
+        if self.visit_confirmed and self.kind != "verification":
+            return "“确认到店”只在呼叫中心核实时填写"
+        return None
+
     # 在客户参加活动后一周内 … 作服务回访工作 (seed 000 slide 34): due dates run to window end + 7
     form_rules = (required("campaign", "customer_name", "due_on"),
                   in_window("due_on", grace_days=7), valid_mobile("mobile"), between("satisfaction", 1, 5),
-                  check(_called_when_done), same_owner("work_order", "agent"))
+                  check(_called_when_done), check(_confirmed_only_when_verified, "visit_confirmed"),
+                  same_owner("work_order", "agent"))
 
 
 class Complaint(Validated, CampaignOwned, DealerOwned, Record, Base):

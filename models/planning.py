@@ -12,7 +12,7 @@ from .forms_rules import Validated, check, each_row, non_negative, required
 
 REASONS = {"market": "市场竞争", "stock": "零配件库存", "capacity": "服务能力", "special": "特殊意义"}
 SUPPORT = {"compensation": "工时补偿", "subsidy": "费用补助", "technical": "技术支持"}
-STATUS = {"draft": "草稿", "submitted": "已提交", "approved": "已批准"}
+STATUS = {"draft": "草稿", "submitted": "已提交审批", "approved": "已批准", "refused": "已驳回"}
 
 
 class PlanMeeting(Validated, CampaignOwned, Record, Base):

@@ -15,8 +15,9 @@ from .execution import FEEDBACK_ITEMS, Feedback, SignIn
 from .followup import Callback, complaint_from_feedback
 from .forms_rules import LOCAL_TZ, local_date, local_today
 from .preparation import CustomerInvitation
-from .reporting import DEALER_DUTIES, CoachingVisit, WeeklySummary
-from .schedules import callback_due_on, is_late
+from .certify import callback_kind_for
+from .reporting import DEALER_DUTIES, CoachingVisit
+from .schedules import callback_due_on
 from .scoping import scoped
 from .validators import normalize_mobile, normalize_plate
 from .workorder import SUGGESTIONS, WorkOrder, WorkOrderItem
@@ -166,15 +167,12 @@ def before_save(obj: Any, user: Any) -> None:
                 obj.customer = obj.sign_in.customer
             obj.declined_suggestions = declined_text(obj)
         elif isinstance(obj, Callback):
+            if inspect(obj).transient or inspect(obj).pending:
+                obj.kind = callback_kind_for(user)  # who calls decides the kind: never a choice
             if obj.due_on is None and obj.work_order is not None and obj.work_order.visited_on:
                 obj.due_on = callback_due_on(obj.work_order.visited_on)
             if obj.outcome not in (None, "pending") and obj.called_at is None:
                 obj.called_at = dt.datetime.now(dt.UTC)
-        elif isinstance(obj, WeeklySummary) and obj.week_start is not None:
-            submitted = obj.submitted_at
-            if submitted is not None and submitted.tzinfo is None:
-                submitted = submitted.replace(tzinfo=LOCAL_TZ)
-            obj.late = is_late(obj.week_start, submitted, dt.datetime.now(dt.UTC))
         for child in getattr(obj, "vehicles", None) or []:  # a customer's inline vehicles
             child.dealer_id = dealer_id_of(obj, user)
 

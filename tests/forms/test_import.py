@@ -359,7 +359,7 @@ def test_it_refuses_rows_for_an_already_submitted_week(client_for, personas):
     assert _count(WeeklySummaryRow) == 0
 
 
-def test_it_imports_callbacks_and_keeps_verification_to_hq(client_for, personas):
+def test_it_imports_callbacks_and_keeps_verification_to_the_call_center(client_for, personas):
     headings = ["回访类型", "顾客姓名", "手机", "应回访日期", "回访时间", "回访结果", "满意度 (1-5)"]
     rows = [["特约店回访", "张伟", mobile(1), "2014-01-27", "2014-01-27 10:00", "已联系", 5],
             ["呼叫中心核实", "李娜", mobile(2), "2014-01-27", "", "待回访", ""],
@@ -368,5 +368,5 @@ def test_it_imports_callbacks_and_keeps_verification_to_hq(client_for, personas)
     preview = upload(client, "callback", xlsx_file(headings, rows), "cb.xlsx",
                      campaign_id=personas.campaign.id)
     html = preview.get_data(as_text=True)
-    assert "第 3 行" in html and "特约店只能导入“特约店回访”" in html
+    assert "第 3 行" in html and "“呼叫中心核实”只能由呼叫中心导入" in html
     assert "第 4 行" in html and "“满意度 (1-5)”应在 1 至 5 之间" in html

@@ -11,6 +11,7 @@ from models import (AuditLog, Callback, Campaign, Complaint, Customer, CustomerI
                     DailyFlowSlot, Feedback, FeedbackRating, PlanMeeting, PreparationItem,
                     RevenueReport, SignIn, Trainee, TrainingSession, Vehicle, WeeklySummary,
                     WeeklySummaryRow, WorkOrder, WorkOrderItem, db, services)
+from models import certify
 from models.checklists import DEFAULT_21, default_template
 from models.followup import ComplaintFlowError, advance_complaint, complaint_from_feedback
 from models.forms_rules import local_today
@@ -273,13 +274,14 @@ def test_it_derives_the_callback_due_date_and_the_weekly_lateness(personas):
                         work_order=order, kind="dealer", outcome="reached")
     services.before_save(callback, personas.sa_a)
     assert callback.due_on == dt.date(2014, 1, 27) and callback.called_at is not None
-    summary = WeeklySummary(campaign=personas.campaign, dealer=personas.dealer_a, week_start=dt.date(2014, 1, 20),
-                            submitted_at=dt.datetime(2014, 1, 27, 9, 0, tzinfo=UTC))  # 17:00 Beijing
-    services.before_save(summary, personas.coord_a)
-    assert summary.late is False
-    summary.submitted_at = dt.datetime(2014, 1, 27, 9, 1, tzinfo=UTC)
-    services.before_save(summary, personas.coord_a)
-    assert summary.late is True
+    for clock, late in ((dt.datetime(2014, 1, 27, 9, 0, tzinfo=UTC), False),  # 17:00 Beijing
+                        (dt.datetime(2014, 1, 27, 9, 1, tzinfo=UTC), True)):
+        summary = WeeklySummary(campaign=personas.campaign, dealer=personas.dealer_a,
+                                week_start=dt.date(2014, 1, 20))
+        db.session.add(summary)
+        certify.submit_weekly_summary(summary, personas.coord_a, clock)
+        assert (summary.submitted_at, summary.late) == (clock, late)
+        db.session.rollback()
 
 
 def test_it_wants_weekly_summaries_from_monday_with_rows_of_that_week(personas):

@@ -1,0 +1,157 @@
+"""Issue 8 over HTTP, as the user who found each problem: nobody certifies their own work."""
+from __future__ import annotations
+
+import datetime as dt
+import html as htmllib
+import json
+
+from sqlalchemy import select
+
+from models import AuditLog, Callback, Complaint, PlanMeeting, WeeklySummary, WorkOrder, db
+from models.gates import campaign_items
+from tests.conftest import reload
+from tests.factories import make_row
+
+
+def _text(response) -> str:
+    return htmllib.unescape(response.get_data(as_text=True))
+
+
+def _act(client, endpoint: str, action: str, *rows):
+    return client.post(f"/admin/{endpoint}/action/", {
+        "action": action, "rowid": [str(r.id) for r in rows], "url": f"/admin/{endpoint}/"},
+        csrf_from=f"/admin/{endpoint}/", follow_redirects=True)
+
+
+def _plan_gate(personas) -> bool:
+    items = campaign_items(db.session, personas.campaign, "planning", dt.date(2014, 1, 1))
+    return next(i for i in items if i.key == "plan").ok
+
+
+PLAN = {"held_on": "2014-01-05", "place": "会议室", "status": "approved", "goals-0-metric": "进厂台次",
+        "goals-0-target": "128"}
+
+
+# --- finding 1: self-approval of the plan ---------------------------------------------------------
+def test_it_ignores_a_status_the_coordinator_types_on_the_plan(client_for, personas):
+    client = client_for(personas.coord_a)
+    assert 'name="status"' not in client.get("/admin/plan_meeting/new/").get_data(as_text=True)
+    created = client.post("/admin/plan_meeting/new/", {**PLAN, "campaign": str(personas.campaign.id)},
+                          csrf_from="/admin/plan_meeting/new/")
+    assert created.status_code == 302, _text(created)[-2000:]
+    plan = db.session.scalar(select(PlanMeeting))
+    assert plan.status == "draft" and not _plan_gate(personas)
+    url = f"/admin/plan_meeting/edit/?id={plan.id}"
+    client.post(url, {**PLAN, "campaign": str(personas.campaign.id), "place": "展厅"}, csrf_from=url)
+    assert reload(plan).status == "draft" and not _plan_gate(personas)
+
+
+def test_it_lets_the_dealer_submit_and_only_hq_approve_the_plan(client_for, personas):
+    plan = make_row(PlanMeeting, dealer=personas.dealer_a, campaign=personas.campaign, held_on=dt.date(2014, 1, 5))
+    db.session.commit()
+    coord = client_for(personas.coord_a)
+    assert "已批准" not in _text(_act(coord, "plan_meeting", "approve", plan))
+    assert reload(plan).status == "draft"
+    assert "1 份计划会议表已提交审批" in _text(_act(coord, "plan_meeting", "submit", plan))
+    assert reload(plan).status == "submitted"
+    _act(coord, "plan_meeting", "approve", plan)
+    assert reload(plan).status == "submitted"
+    url = f"/admin/plan_meeting/edit/?id={plan.id}"
+    edited = coord.post(url, {**PLAN, "campaign": str(personas.campaign.id), "place": "展厅"}, csrf_from=url,
+                        follow_redirects=True)
+    assert "特约店不能再修改" in _text(edited) and reload(plan).place != "展厅"
+    assert "已批准" in _text(_act(client_for(personas.rm), "plan_meeting", "approve", plan))
+    assert reload(plan).status == "approved"
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.entity == "PlanMeeting")
+                                 .order_by(AuditLog.id)).all()
+    assert actions == ["plan_submitted", "plan_approved"]
+
+
+# --- finding 2: self-verification of a visit ---------------------------------------------------------
+def test_it_never_lets_the_coordinator_record_a_verification(client_for, personas):
+    order = make_row(WorkOrder, dealer=personas.dealer_a, campaign=personas.campaign, number="A01-1")
+    db.session.commit()
+    client = client_for(personas.coord_a)
+    page = client.get("/admin/callback/new/").get_data(as_text=True)
+    assert 'name="kind"' not in page and 'name="visit_confirmed"' not in page
+    client.post("/admin/callback/new/", {
+        "campaign": str(personas.campaign.id), "kind": "verification", "visit_confirmed": "y",
+        "work_order": str(order.id), "customer_name": "王芳", "due_on": "2014-01-27", "outcome": "reached",
+        "called_at": "2014-01-26 10:00:00"}, csrf_from="/admin/callback/new/")
+    saved = db.session.scalars(select(Callback)).all()
+    assert [(c.kind, c.visit_confirmed) for c in saved] in ([], [("dealer", None)])
+
+
+def test_it_keeps_a_verification_to_the_call_center(client_for, personas):
+    order = make_row(WorkOrder, dealer=personas.dealer_a, campaign=personas.campaign, number="A01-1")
+    db.session.commit()
+    data = {"campaign": str(personas.campaign.id), "dealer": str(personas.dealer_a.id), "work_order": str(order.id),
+            "customer_name": "王芳", "due_on": "2014-01-27", "outcome": "reached",
+            "called_at": "2014-01-28 10:00:00", "visit_confirmed": "y"}
+    created = client_for(personas.call_center).post("/admin/callback/new/", data, csrf_from="/admin/callback/new/")
+    assert created.status_code == 302, _text(created)[-2000:]
+    verification = db.session.scalar(select(Callback))
+    assert (verification.kind, verification.visit_confirmed) == ("verification", True)
+    url = f"/admin/callback/edit/?id={verification.id}"
+    for outsider in (personas.coord_a, personas.hq):
+        refused = client_for(outsider).post(url, {**data, "satisfaction": "1"}, csrf_from=url,
+                                            follow_redirects=True)
+        assert "呼叫中心核实记录只能由呼叫中心修改" in _text(refused)
+    assert reload(verification).satisfaction is None
+
+
+# --- finding 3: the weekly summary's deadline ---------------------------------------------------------
+def test_it_stamps_the_weekly_summary_with_the_servers_clock(client_for, personas):
+    client = client_for(personas.coord_a)
+    assert 'name="submitted_at"' not in client.get("/admin/weekly_summary/new/").get_data(as_text=True)
+    created = client.post("/admin/weekly_summary/new/", {
+        "campaign": str(personas.campaign.id), "week_start": "2014-01-20", "submitted_at": "2014-01-27 09:00:00"},
+        csrf_from="/admin/weekly_summary/new/")
+    assert created.status_code == 302, _text(created)[-2000:]
+    summary = db.session.scalar(select(WeeklySummary))
+    assert summary.submitted_at is None
+    before = dt.datetime.now(dt.UTC)
+    assert "1 份客户信息汇总表已提交" in _text(_act(client, "weekly_summary", "submit", summary))
+    summary = reload(summary)
+    assert summary.submitted_at >= before - dt.timedelta(seconds=1) and summary.late is True
+    assert "不能重复提交" in _text(_act(client, "weekly_summary", "submit", summary))
+    url = f"/admin/weekly_summary/edit/?id={summary.id}"
+    refused = client.post(url, {"campaign": str(personas.campaign.id), "week_start": "2014-01-20",
+                                "note": "改"}, csrf_from=url, follow_redirects=True)
+    assert "已提交，不能再修改" in _text(refused) and reload(summary).note is None
+    assert db.session.scalar(select(AuditLog.action).where(AuditLog.entity == "WeeklySummary",
+                                                          AuditLog.action == "weekly_submitted"))
+
+
+# --- finding 8: delete is its own permission ---------------------------------------------------------
+def _delete(client, endpoint: str, row):
+    return client.post(f"/admin/{endpoint}/delete/", {"id": str(row.id), "url": f"/admin/{endpoint}/"},
+                       csrf_from=f"/admin/{endpoint}/", follow_redirects=True)
+
+
+def test_it_keeps_complaints_from_the_call_center_and_advisors_delete(client_for, personas):
+    complaint = make_row(Complaint, dealer=personas.dealer_a, campaign=personas.campaign, customer_name="王芳",
+                         description="等候时间过长")
+    db.session.commit()
+    complaint_id = complaint.id
+    for user in (personas.call_center, personas.sa_a, personas.coord_a):
+        _delete(client_for(user), "complaint", complaint)
+        assert reload(complaint) is not None
+    _delete(client_for(personas.hq), "complaint", complaint)
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint_id) is None
+    log = db.session.scalar(select(AuditLog).where(AuditLog.action == "delete"))
+    assert json.loads(log.detail)["description"] == "等候时间过长"
+
+
+def test_it_refuses_to_delete_certified_or_referenced_records(client_for, personas):
+    complaint = make_row(Complaint, dealer=personas.dealer_a, campaign=personas.campaign, customer_name="王芳",
+                         description="等候", status="acknowledged")
+    order = make_row(WorkOrder, dealer=personas.dealer_a, campaign=personas.campaign, number="A01-1")
+    make_row(Callback, dealer=personas.dealer_a, campaign=personas.campaign, work_order_id=order.id,
+             customer_name="王芳", due_on=dt.date(2014, 1, 27))
+    db.session.commit()
+    hq = client_for(personas.hq)
+    assert "已受理的投诉不能删除" in _text(_delete(hq, "complaint", complaint))
+    assert "不能删除" in _text(_delete(hq, "work_order", order))
+    assert reload(complaint) is not None and reload(order) is not None
