@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole suite twice: on SQLite, then on a throwaway PostgreSQL 15 cluster
 # (initdb in a temp dir as the postgres user, a free local port, removed afterwards).
+# pytest-xdist spreads each pass over the cores (TEST_WORKERS=0 runs in one process); tests that
+# share the Prefect test server stay on one worker (tests/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" CAMPAIGN_DESK_ENV=test PREFECT_HOME="$PWD/instance/prefect-test"
 [ -f instance/fonts.conf ] && export FONTCONFIG_FILE="$PWD/instance/fonts.conf"
+set -- -n "${TEST_WORKERS:-auto}" --dist loadgroup "$@"
 start=$(date +%s)
 
 echo "==> suite on SQLite"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, make_url, select, text
 
 from app import create_app
 from config import TestConfig
@@ -25,11 +25,30 @@ _PASSWORD_HASH: list[str] = []  # argon2 is slow on purpose; hash once per sessi
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory, worker_id) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    admin_url = os.environ.get("TEST_PG_ADMIN_URL")
+    if worker_id == "master" or not admin_url:
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    # Each xdist worker empties its tables after every test, so each needs a database of its own.
+    url = make_url(url)
+    name = f"{url.database}_{worker_id}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_collection_modifyitems(items):
+    # One Prefect test server and runner per session: keep every test that needs it on one worker
+    # (`--dist loadgroup` in scripts/test.sh).
+    for item in items:
+        if "prefect_runner" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("prefect"))
 
 
 @pytest.fixture(scope="session")
