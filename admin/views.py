@@ -219,6 +219,10 @@ class TrainingSessionView(FormView):
 
 class CustomerInvitationView(FormView):
     write_roles = DEALER_DESK
+    edit_template = "admin/invitation_edit.html"  # with the customer's QR sign-in code
+    details_template = "admin/invitation_details.html"
+    form_excluded_columns = [*FormView.form_excluded_columns, "token"]  # a secret, shown as its QR
+    column_details_exclude_list = [*FormView.column_details_exclude_list, "token"]
     column_list = ["name", "mobile", "plate", "model", "last_visit", "contact_status", "booked_at",
                    "source", "campaign", "dealer"]
     column_searchable_list = ["name", "mobile", "plate", "vin"]
@@ -275,6 +279,7 @@ def _work_order_links(view: Any, context: Any, sign_in: SignIn, name: str) -> Ma
 
 class SignInView(FormView):
     write_roles = FRONT_DESK
+    list_template = "admin/sign_in_list.html"  # reloads itself: QR sign-ins show within seconds
     column_list = ["arrived_at", "name", "plate", "mobile", "advisor", "channel", "gift_given",
                    "sticker_applied", "walk_in", "work_orders", "campaign", "dealer"]
     column_labels = {"work_orders": "工单"}
@@ -283,6 +288,7 @@ class SignInView(FormView):
                       "gift_given", "sticker_applied"]
     column_default_sort = ("arrived_at", True)
     column_formatters = {"work_orders": _work_order_links}
+    column_details_exclude_list = [*FormView.column_details_exclude_list, "feedback_token"]
     column_formatters_export = {"work_orders": lambda v, c, m, n: "、".join(w.number for w in m.work_orders)}
     form_columns = ["campaign", "dealer", "arrived_at", "customer", "name", "mobile", "plate",
                     "advisor", "channel", "gift_given", "sticker_applied"]

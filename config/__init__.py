@@ -70,7 +70,8 @@ class BaseConfig:
             "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'campaign_desk.db'}")
         self.PREFECT_API_URL = env_str("PREFECT_API_URL", "http://127.0.0.1:4200/api")
         self.PREFECT_UI_URL = env_str("PREFECT_UI_URL", "http://127.0.0.1:4200")
-        self.PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        self.PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # in the QR codes
+        self.SIGN_IN_LIST_REFRESH_SECONDS = env_int("SIGN_IN_LIST_REFRESH_SECONDS", 10, minimum=2)
         self.SMTP_HOST = env_str("SMTP_HOST", "")
         self.SMTP_PORT = env_int("SMTP_PORT", 25, minimum=1)
         self.MAIL_FROM = env_str("MAIL_FROM", "campaign-desk@localhost")

@@ -31,6 +31,7 @@ from models import (Customer, CustomerInvitation, SignIn, Vehicle, WeeklySummary
                     WeeklySummaryRow)
 from models.audit import AuditLog
 from models.base import utcnow
+from models.preparation import new_token
 
 from .definitions import FormDefinition, _text, validate_row
 
@@ -426,8 +427,11 @@ def write_rows(session: Any, definition: FormDefinition, clean_rows: list[dict[s
         _link_customers(session, rows, context)
         for row in rows:
             row["source"] = "dms"
+            row["token"] = new_token()  # an executemany would give every row the same default
     if definition.model is SignIn:
         _mark_walk_ins(session, rows, context)
+        for row in rows:
+            row["feedback_token"] = new_token()
     session.execute(insert(definition.model), rows)
     return len(rows)
 

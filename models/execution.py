@@ -5,9 +5,10 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
+from .preparation import new_token
 from .forms_rules import (Validated, between, check, each_row, in_window, required, same_owner,
                           valid_mobile, valid_plate)
 
@@ -35,6 +36,14 @@ class SignIn(Validated, CampaignOwned, DealerOwned, Record, Base):
                                           help="标示贴贴于车辆后风挡外面的左下角")
     walk_in: Mapped[bool] = field("非邀约到店", Boolean, default=False, index=True,
                                   help="不在顾客名单上的顾客自动标记")
+    # The invitation a customer signed in with by QR: unique, so one invitation signs in once
+    # however many phones press 签到 at the same moment.
+    invitation_id: Mapped[int | None] = field("顾客名单", ForeignKey("customer_invitation.id"),
+                                              unique=True)
+    invitation: Mapped[object] = relationship("CustomerInvitation")
+    # The visit's 顾客信息回馈表 link (QR shown by the desk); no label: never on a screen or sheet.
+    feedback_token: Mapped[str] = mapped_column(String(32), unique=True, default=new_token,
+                                                info={"secret": True})
     work_orders: Mapped[list[WorkOrder]] = relationship("WorkOrder", viewonly=True,
                                                         order_by="WorkOrder.id")
 

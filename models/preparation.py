@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
 from .forms_rules import (Validated, between, check, each_row, in_window, non_negative, ordered,
@@ -15,6 +16,11 @@ TRAINING_KINDS = {"internal": "内部培训", "dealer": "特约店培训"}
 CONTACT_STATUS = {"not_contacted": "未联系", "invited": "已邀约", "booked": "已预约",
                   "declined": "婉拒", "unreachable": "联系不上"}
 SOURCES = {"dms": "DMS 导入", "manual": "手工录入"}
+
+
+def new_token() -> str:
+    """An unguessable link token: 144 random bits from `secrets`, 24 URL-safe characters."""
+    return secrets.token_urlsafe(18)
 
 
 class DailyFlow(Validated, CampaignOwned, DealerOwned, Record, Base):
@@ -94,6 +100,8 @@ class CustomerInvitation(Validated, CampaignOwned, DealerOwned, Record, Base):
     contact_status: Mapped[str] = field("联系状态", String(20), choices=CONTACT_STATUS,
                                         default="not_contacted", index=True)
     booked_at: Mapped[dt.datetime | None] = field("预约时间")
+    # The customer's QR sign-in link; no label, so no screen or spreadsheet shows or takes it.
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=new_token, info={"secret": True})
 
     def _reachable(self) -> str | None:
         return None if self.mobile or self.plate else "“手机”与“车牌号”至少填写一项"

@@ -46,3 +46,36 @@ def test_it_upgrades_from_empty_and_downgrades_back(empty_database_url, monkeypa
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_it_gives_existing_invitations_and_sign_ins_their_own_link_tokens(empty_database_url, monkeypatch):
+    monkeypatch.setenv("TEST_DATABASE_URL", empty_database_url)
+    app = create_app(TestConfig())
+    stamp = "'2014-01-01 00:00:00'"
+    with app.app_context():
+        upgrade(revision="63af935b792f")
+        with db.engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO region (id, code, name, created_at, updated_at, version_id) "
+                              f"VALUES (1, 'N', '华北区', {stamp}, {stamp}, 1)"))
+            conn.execute(text(f"INSERT INTO dealer (id, code, name, region_id, active, created_at, updated_at, "
+                              f"version_id) VALUES (1, 'A01', '甲店', 1, true, {stamp}, {stamp}, 1)"))
+            conn.execute(text(f"INSERT INTO campaign (id, name, type, starts_on, ends_on, phase, created_at, "
+                              f"updated_at, version_id) VALUES (1, '回娘家', 'homecoming', '2014-01-15', "
+                              f"'2014-02-17', 'planning', {stamp}, {stamp}, 1)"))
+            for n in (1, 2, 3):
+                conn.execute(text(
+                    f"INSERT INTO customer_invitation (id, name, source, contact_status, campaign_id, dealer_id, "
+                    f"created_at, updated_at, version_id) VALUES ({n}, '顾客{n}', 'manual', 'invited', 1, 1, "
+                    f"{stamp}, {stamp}, 1)"))
+                conn.execute(text(
+                    f"INSERT INTO sign_in (id, arrived_at, name, channel, gift_given, sticker_applied, walk_in, "
+                    f"campaign_id, dealer_id, created_at, updated_at, version_id) VALUES ({n}, {stamp}, "
+                    f"'顾客{n}', 'desk', false, false, false, 1, 1, {stamp}, {stamp}, 1)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            tokens = [row[0] for row in conn.execute(text("SELECT token FROM customer_invitation"))] + \
+                [row[0] for row in conn.execute(text("SELECT feedback_token FROM sign_in"))]
+        assert len(set(tokens)) == 6 and all(len(token) >= 22 for token in tokens)
+        downgrade(revision="base")
+        db.session.remove()
+        db.engine.dispose()

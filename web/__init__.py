@@ -77,9 +77,15 @@ def init_i18n(app: Flask) -> None:
 
 def init_web(app: Flask) -> None:
     from .auth import bp as auth_bp
+    from .customer import bp as customer_bp
     from .health import bp as health_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(customer_bp)
+    csrf.exempt(customer_bp)  # checked in its views once the link's token is known good
+    from reports.qr import public_url, qr_svg
+
+    app.jinja_env.globals.update(public_url=public_url, qr_svg=qr_svg)
     app.register_blueprint(health_bp)
     csrf.exempt(health_bp)
 

@@ -1,0 +1,101 @@
+"""The customers' own pages (QR sign-in, feedback): what a link token opens and what pressing its
+button writes. The records' rules stay where the desk's screens find them (form_rules,
+services.before_save/after_save); this module only adds what a link without a login needs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from . import db
+from .audit import record
+from .base import local_today, utcnow
+from .execution import SignIn
+from .preparation import CustomerInvitation
+from .services import after_save, before_save
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
+OPENS_BEFORE = dt.timedelta(days=1)  # a customer may check the link the day before the window
+
+
+class LinkRefused(Exception):
+    """A link that opens nothing: unknown, tampered, not yet or no longer valid."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+UNKNOWN = LinkRefused(404, "链接无效", "此二维码或链接无效，请向服务顾问或前台咨询。")
+
+
+def mask_name(name: str) -> str:
+    """张伟 → 张*, 欧阳娜娜 → 欧***: only the family name's first character is shown."""
+    name = (name or "").strip()
+    return name[:1] + "*" * max(1, len(name) - 1) if len(name) > 1 else "*"
+
+
+def mask_plate(plate: str | None) -> str:
+    """京A12345 → 京A***45."""
+    plate = (plate or "").strip()
+    return plate[:2] + "*" * (len(plate) - 4) + plate[-2:] if len(plate) > 4 else "*" * len(plate)
+
+
+def check_window(campaign: object, today: dt.date | None = None) -> None:
+    """A link works from the day before the campaign's window to its last day (Asia/Shanghai)."""
+    today = today or local_today()
+    starts, ends = campaign.starts_on, campaign.ends_on  # type: ignore[attr-defined]
+    if today < starts - OPENS_BEFORE:
+        raise LinkRefused(404, "签到尚未开放",
+                          f"本次活动自 {starts:%Y年%m月%d日} 开始，请于活动前一天起再扫码。")
+    if today > ends:
+        raise LinkRefused(410, "活动已结束", f"本次活动已于 {ends:%Y年%m月%d日} 结束，此链接已失效。")
+
+
+def invitation_by_token(token: str, today: dt.date | None = None) -> CustomerInvitation:
+    """The invitation a sign-in link names, if the link is genuine and valid today."""
+    if not TOKEN.fullmatch(token or ""):
+        raise UNKNOWN
+    invitation = db.session.scalar(select(CustomerInvitation).where(CustomerInvitation.token == token))
+    if invitation is None:
+        raise UNKNOWN
+    check_window(invitation.campaign, today)
+    return invitation
+
+
+def signed_in(invitation: CustomerInvitation) -> SignIn | None:
+    return db.session.scalar(select(SignIn).where(SignIn.invitation_id == invitation.id))
+
+
+def sign_in_by_qr(invitation: CustomerInvitation) -> tuple[SignIn, bool]:
+    """Record the invitee's arrival once: (the sign-in, whether this call wrote it).
+
+    The desk's rules apply as on the screen (window, mobile, plate, walk-in); the unique
+    invitation_id settles a race between several presses: the loser writes nothing.
+    """
+    existing = signed_in(invitation)
+    if existing is not None:
+        return existing, False
+    sign_in = SignIn(campaign_id=invitation.campaign_id, dealer_id=invitation.dealer_id,
+                     customer_id=invitation.customer_id, name=invitation.name,
+                     mobile=invitation.mobile, plate=invitation.plate, channel="qr",
+                     invitation_id=invitation.id, arrived_at=utcnow())
+    before_save(sign_in, None)
+    if sign_in.validation_problem():  # its text may quote the mobile: not for a public page
+        raise LinkRefused(409, "暂时无法自助签到", "请到前台登记，工作人员将为您办理签到。")
+    db.session.add(sign_in)
+    try:
+        db.session.flush()
+        record(db.session, user=None, action="create", entity=sign_in, detail="顾客扫码自助签到")
+        after_save(sign_in, None)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = signed_in(invitation)
+        if existing is None:
+            raise
+        return existing, False
+    return sign_in, True

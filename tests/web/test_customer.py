@@ -1,0 +1,203 @@
+"""The customers' phone pages: QR self sign-in by link token, without a login."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urljoin
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from models import AuditLog, Campaign, CustomerInvitation, SignIn, db
+from models.base import local_today
+from models.selfservice import mask_name, mask_plate
+from tests.factories import move_to_phase
+
+
+@pytest.fixture
+def today_campaign(personas):
+    """The personas' campaign running today, in its execution phase."""
+    campaign = personas.campaign
+    campaign.starts_on, campaign.ends_on = local_today() - dt.timedelta(days=3), local_today() + dt.timedelta(days=3)
+    move_to_phase(campaign, "execution")
+    db.session.commit()
+    return campaign
+
+
+def invite(campaign, dealer, n: int = 0, **values) -> CustomerInvitation:
+    invitation = CustomerInvitation(campaign_id=campaign.id, dealer_id=dealer.id,
+                                    **{"name": "张伟", "mobile": f"138{n:08d}", "plate": f"京A{n:05d}",
+                                       **values})
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+def sign_ins() -> int:
+    return db.session.scalar(select(func.count()).select_from(SignIn))
+
+
+def press(client, url: str):
+    return client.post(url, {}, csrf_from="/login")  # the same session token as the page's
+
+
+def test_it_gives_every_invitation_an_unguessable_token(today_campaign, personas):
+    tokens = {invite(today_campaign, personas.dealer_a, n).token for n in range(20)}
+    assert len(tokens) == 20
+    assert all(len(token) >= 22 and re.fullmatch(r"[A-Za-z0-9_-]+", token) for token in tokens)
+
+
+def test_it_shows_masked_name_and_plate_and_signs_in_once(client_for, today_campaign, personas):
+    invitation = invite(today_campaign, personas.dealer_a, 12345, name="张伟", plate="京A12345")
+    client = client_for(None)
+    url = f"/signin/{invitation.token}"
+    page = client.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "张*" in html and "京A***45" in html and "签到</button>" in html
+    assert "张伟" not in html and "京A12345" not in html and invitation.mobile not in html
+    done = press(client, url)
+    assert done.status_code == 200 and "签到成功" in done.get_data(as_text=True)
+    sign_in = db.session.scalar(select(SignIn))
+    assert (sign_in.channel, sign_in.invitation_id, sign_in.name, sign_in.plate, sign_in.dealer_id) == \
+        ("qr", invitation.id, "张伟", "京A12345", personas.dealer_a.id)
+    assert sign_in.walk_in is False
+    assert db.session.scalar(select(AuditLog).where(AuditLog.entity == "SignIn")).detail == "顾客扫码自助签到"
+
+    again = press(client, url)
+    hhmm = sign_in.arrived_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%H:%M")
+    assert f"您已于 {hhmm} 签到" in again.get_data(as_text=True)
+    assert f"您已于 {hhmm} 签到" in client.get(url).get_data(as_text=True)
+    assert sign_ins() == 1
+
+
+def test_it_refuses_a_post_without_csrf(client_for, today_campaign, personas):
+    invitation = invite(today_campaign, personas.dealer_a)
+    response = client_for(None).http.post(f"/signin/{invitation.token}", data={})
+    assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
+    assert sign_ins() == 0
+
+
+@pytest.mark.parametrize("mangle", [lambda t: "A" * 24, lambda t: t[:-1] + ("x" if t[-1] != "x" else "y"),
+                                    lambda t: t + "'--", lambda t: "%00", lambda t: "a" * 300])
+def test_it_shows_a_friendly_404_for_unknown_and_tampered_tokens(client_for, today_campaign, personas, mangle):
+    invitation = invite(today_campaign, personas.dealer_a)
+    client = client_for(None)
+    url = f"/signin/{mangle(invitation.token)}"
+    for response in (client.get(url), client.http.post(url, data={})):
+        assert response.status_code == 404
+        assert "此二维码或链接无效" in response.get_data(as_text=True)
+    assert sign_ins() == 0
+
+
+def test_it_shows_a_friendly_410_when_the_campaign_is_over(client_for, today_campaign, personas):
+    ended = Campaign(name="2013夏日检测", type="summer_ac", starts_on=dt.date(2013, 7, 1),
+                     ends_on=dt.date(2013, 8, 31), phase="execution")
+    db.session.add(ended)
+    db.session.commit()
+    invitation = invite(ended, personas.dealer_a)
+    client = client_for(None)
+    url = f"/signin/{invitation.token}"
+    for response in (client.get(url), client.http.post(url, data={})):
+        assert response.status_code == 410
+        assert "活动已结束" in response.get_data(as_text=True)
+    assert sign_ins() == 0
+
+
+def test_it_opens_the_day_before_the_window_without_a_sign_in_button(client_for, personas):
+    campaign = personas.campaign
+    campaign.starts_on, campaign.ends_on = local_today() + dt.timedelta(days=1), local_today() + dt.timedelta(days=5)
+    db.session.commit()
+    invitation = invite(campaign, personas.dealer_a)
+    client = client_for(None)
+    page = client.get(f"/signin/{invitation.token}").get_data(as_text=True)
+    assert "届时到店请再次扫码签到" in page and "<button" not in page
+    assert client.post(f"/signin/{invitation.token}", {}, csrf_from="/login").status_code == 409  # the window rule of the desk
+    assert sign_ins() == 0
+    campaign.starts_on = local_today() + dt.timedelta(days=2)
+    db.session.commit()
+    early = client.get(f"/signin/{invitation.token}")
+    assert early.status_code == 404 and "签到尚未开放" in early.get_data(as_text=True)
+
+
+def test_it_masks_names_and_plates():
+    assert mask_name("张伟") == "张*" and mask_name("欧阳娜娜") == "欧***" and mask_name("张") == "*"
+    assert mask_plate("京A12345") == "京A***45" and mask_plate("粤BD12345") == "粤B****45"
+    assert mask_plate(None) == ""
+    for name in ("张伟", "欧阳娜娜", "李", "Smith"):
+        assert name not in mask_name(name)
+
+
+# --- concurrency: threads against a live server ---------------------------------------------------
+@pytest.fixture
+def live_url(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def _phones_sign_in(urls: list[str]) -> list[int]:
+    """Each phone opens its page, then all press 签到 at the same moment."""
+    together = threading.Barrier(len(urls))
+
+    def phone(url: str) -> int:
+        with requests.Session() as http:
+            page = http.get(url, timeout=60).text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            together.wait(timeout=60)
+            return http.post(url, data={"csrf_token": csrf}, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        return list(pool.map(phone, urls))
+
+
+def test_it_lands_50_concurrent_sign_ins_exactly_once_each(live_url, today_campaign, personas):
+    invitations = [invite(today_campaign, personas.dealer_a, n) for n in range(50)]
+    urls = [urljoin(live_url, f"/signin/{i.token}") for i in invitations]
+    statuses = _phones_sign_in(urls)
+    assert statuses == [200] * 50
+    db.session.expire_all()
+    landed = db.session.scalars(select(SignIn.invitation_id)).all()
+    assert sorted(landed) == sorted(i.id for i in invitations)
+
+
+def test_it_lands_50_concurrent_presses_of_one_invitation_once(live_url, today_campaign, personas):
+    invitation = invite(today_campaign, personas.dealer_a)
+    url = urljoin(live_url, f"/signin/{invitation.token}")
+    statuses = _phones_sign_in([url] * 50)
+    assert statuses == [200] * 50
+    db.session.expire_all()
+    assert sign_ins() == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditLog)
+                             .where(AuditLog.entity == "SignIn")) == 1
+
+
+# --- the desk's side -------------------------------------------------------------------------------
+def test_it_shows_the_invitations_qr_code_to_its_dealer_only(client_for, today_campaign, personas):
+    invitation = invite(today_campaign, personas.dealer_a)
+    html = client_for(personas.coord_a).get(f"/admin/customer_invitation/edit/?id={invitation.id}") \
+        .get_data(as_text=True)
+    assert "扫码自助签到" in html and "<svg" in html
+    assert f"http://127.0.0.1:5000/signin/{invitation.token}" in html
+    assert 'name="token"' not in html  # the secret is never a form field
+    for other in (personas.coord_b, personas.sa_b):
+        for view in ("edit", "details"):
+            response = client_for(other).get(f"/admin/customer_invitation/{view}/?id={invitation.id}")
+            assert response.status_code in (302, 404) and invitation.token not in response.get_data(as_text=True)
+        assert client_for(other).get(f"/admin/customer_invitation/details/?id={invitation.id}").status_code == 404
+
+
+def test_it_lists_a_qr_sign_in_on_the_desk_which_reloads_itself(client_for, today_campaign, personas):
+    invitation = invite(today_campaign, personas.dealer_a, name="李娜")
+    press(client_for(None), f"/signin/{invitation.token}")
+    desk = client_for(personas.sa_a).get("/admin/sign_in/").get_data(as_text=True)
+    assert "李娜" in desk and "扫码自助签到" in desk and 'http-equiv="refresh"' in desk
+    assert "开工单" in desk
+    assert "李娜" not in client_for(personas.sa_b).get("/admin/sign_in/").get_data(as_text=True)
