@@ -87,6 +87,12 @@ class BaseConfig:
         self.WTF_CSRF_TIME_LIMIT = None  # a coordinator's form may stay open all day
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        # memory:// is per process; give several gunicorn workers a shared redis:// or memcached://.
+        self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+        # The customers' phone pages: a shop's guests share its Wi-Fi address, so the per-address
+        # limit is generous; one link is pressed by one customer.
+        self.PHONE_LIMIT_PER_IP = env_str("PHONE_LIMIT_PER_IP", "300 per minute")
+        self.PHONE_LIMIT_PER_LINK = env_str("PHONE_LIMIT_PER_LINK", "20 per minute")
 
 
 class DevelopmentConfig(BaseConfig):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, LazyString, get_locale
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
@@ -18,6 +20,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 migrate = Migrate()
+limiter = Limiter(key_func=get_remote_address)
 
 
 def init_migrate(app: Flask) -> None:
@@ -30,6 +33,7 @@ def init_security(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
     csrf.init_app(app)
+    limiter.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

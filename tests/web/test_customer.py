@@ -16,6 +16,19 @@ from models import AuditLog, Campaign, CustomerInvitation, SignIn, db
 from models.base import local_today
 from models.selfservice import mask_name, mask_plate
 from tests.factories import move_to_phase
+from web import limiter
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    limiter.reset()  # counts live in the process (memory://); each test starts from none
+
+
+@pytest.fixture
+def unlimited(app, monkeypatch):
+    """The concurrency tests press far more often than a customer may."""
+    monkeypatch.setitem(app.config, "PHONE_LIMIT_PER_IP", "100000 per minute")
+    monkeypatch.setitem(app.config, "PHONE_LIMIT_PER_LINK", "100000 per minute")
 
 
 @pytest.fixture
@@ -132,6 +145,40 @@ def test_it_masks_names_and_plates():
         assert name not in mask_name(name)
 
 
+# --- rate limits and weight -----------------------------------------------------------------------
+def test_it_limits_presses_per_link_with_a_chinese_429_page(app, client_for, today_campaign, personas,
+                                                            monkeypatch):
+    monkeypatch.setitem(app.config, "PHONE_LIMIT_PER_LINK", "5 per minute")
+    invitation, other = invite(today_campaign, personas.dealer_a, 1), invite(today_campaign, personas.dealer_a, 2)
+    client = client_for(None)
+    statuses = [client.get(f"/signin/{invitation.token}").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    refused = client.post(f"/signin/{invitation.token}", {}, csrf_from="/login")
+    assert refused.status_code == 429 and "操作过于频繁" in refused.get_data(as_text=True)
+    assert sign_ins() == 0
+    assert client.get(f"/signin/{other.token}").status_code == 200  # another customer's link
+
+
+def test_it_limits_requests_per_address(app, client_for, today_campaign, personas, monkeypatch):
+    monkeypatch.setitem(app.config, "PHONE_LIMIT_PER_IP", "3 per minute")
+    client = client_for(None)
+    statuses = [client.get(f"/signin/{invite(today_campaign, personas.dealer_a, n).token}").status_code
+                for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    unknown = client.get("/signin/" + "A" * 24)
+    assert unknown.status_code == 429 and "请稍等一分钟后再试" in unknown.get_data(as_text=True)
+
+
+def test_it_keeps_the_phone_page_under_100_kb_with_everything_it_loads(client_for, today_campaign, personas):
+    invitation = invite(today_campaign, personas.dealer_a, name="欧阳娜娜" * 15)
+    client = client_for(None)
+    for url in (f"/signin/{invitation.token}", "/signin/" + "A" * 24):
+        html = client.get(url).get_data(as_text=True)
+        # nothing else to fetch: no script, stylesheet, image or font file
+        assert not re.search(r"<script|<link[^>]+stylesheet|<img|@font-face|url\(", html)
+        assert len(html.encode()) < 100 * 1024, len(html.encode())
+
+
 # --- concurrency: threads against a live server ---------------------------------------------------
 @pytest.fixture
 def live_url(app):
@@ -158,7 +205,7 @@ def _phones_sign_in(urls: list[str]) -> list[int]:
         return list(pool.map(phone, urls))
 
 
-def test_it_lands_50_concurrent_sign_ins_exactly_once_each(live_url, today_campaign, personas):
+def test_it_lands_50_concurrent_sign_ins_exactly_once_each(live_url, unlimited, today_campaign, personas):
     invitations = [invite(today_campaign, personas.dealer_a, n) for n in range(50)]
     urls = [urljoin(live_url, f"/signin/{i.token}") for i in invitations]
     statuses = _phones_sign_in(urls)
@@ -168,7 +215,8 @@ def test_it_lands_50_concurrent_sign_ins_exactly_once_each(live_url, today_campa
     assert sorted(landed) == sorted(i.id for i in invitations)
 
 
-def test_it_lands_50_concurrent_presses_of_one_invitation_once(live_url, today_campaign, personas):
+def test_it_lands_50_concurrent_presses_of_one_invitation_once(live_url, unlimited, today_campaign,
+                                                               personas):
     invitation = invite(today_campaign, personas.dealer_a)
     url = urljoin(live_url, f"/signin/{invitation.token}")
     statuses = _phones_sign_in([url] * 50)
