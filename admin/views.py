@@ -316,6 +316,7 @@ class FeedbackView(FormView):
 
 class WorkOrderView(FormView):
     write_roles = FRONT_DESK
+    edit_template = "admin/work_order_edit.html"  # with the visit's feedback QR code
     column_list = ["number", "visited_on", "customer", "vehicle", "advisor", "technician",
                    "customer_signed", "declined_suggestions", "campaign", "dealer"]
     column_searchable_list = ["number", "technician", "declined_suggestions"]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from . import db
 from .audit import record
 from .base import local_today, utcnow
-from .execution import SignIn
+from .execution import FEEDBACK_ITEMS, Feedback, FeedbackRating, SignIn
 from .preparation import CustomerInvitation
 from .services import after_save, before_save
 
@@ -99,3 +99,49 @@ def sign_in_by_qr(invitation: CustomerInvitation) -> tuple[SignIn, bool]:
             raise
         return existing, False
     return sign_in, True
+
+
+# --- 顾客信息回馈表 from the customer's phone -------------------------------------------------------
+class FeedbackProblems(Exception):
+    """What the customer must correct; the form's own rules, in Chinese, naming no customer data."""
+
+
+def visit_by_feedback_token(token: str, today: dt.date | None = None) -> SignIn:
+    """The visit (sign-in) a feedback link names, if the link is genuine and valid today."""
+    if not TOKEN.fullmatch(token or ""):
+        raise UNKNOWN
+    sign_in = db.session.scalar(select(SignIn).where(SignIn.feedback_token == token))
+    if sign_in is None:
+        raise UNKNOWN
+    check_window(sign_in.campaign, today)
+    return sign_in
+
+
+def feedback_of(sign_in: SignIn) -> Feedback | None:
+    return db.session.scalar(select(Feedback).where(Feedback.sign_in_id == sign_in.id).limit(1))
+
+
+def submit_feedback(sign_in: SignIn, scores: dict[str, int], nps: int | None, comments: str | None,
+                    wants_complaint: bool) -> Feedback | None:
+    """One feedback per visit, saved as the desk's screen saves it (a complaint follows when asked
+    for); None when the visit already has one, and then nothing is written."""
+    # Lock the visit's row (PostgreSQL) so two phones cannot both find no feedback and both write.
+    db.session.scalar(select(SignIn.id).where(SignIn.id == sign_in.id).with_for_update())
+    if feedback_of(sign_in) is not None:
+        db.session.rollback()
+        return None
+    feedback = Feedback(campaign_id=sign_in.campaign_id, dealer_id=sign_in.dealer_id, sign_in_id=sign_in.id,
+                        customer_name=sign_in.name, filled_on=local_today(), nps=nps,
+                        comments=(comments or "").strip() or None, wants_complaint=wants_complaint,
+                        ratings=[FeedbackRating(item=item, score=scores.get(item)) for item in FEEDBACK_ITEMS])
+    before_save(feedback, None)
+    problems = feedback.validation_problems()
+    if problems:
+        db.session.rollback()
+        raise FeedbackProblems(problems)
+    db.session.add(feedback)
+    db.session.flush()
+    record(db.session, user=None, action="create", entity=feedback, detail="顾客扫码填写回馈表")
+    after_save(feedback, None)
+    db.session.commit()
+    return feedback

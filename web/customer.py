@@ -5,11 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from wtforms import BooleanField, RadioField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from models.base import local_today
-from models.selfservice import (LinkRefused, invitation_by_token, mask_name, mask_plate, sign_in_by_qr,
-                               signed_in)
+from models.execution import FEEDBACK_ITEMS
+from models.selfservice import (FeedbackProblems, LinkRefused, feedback_of, invitation_by_token, mask_name,
+                               mask_plate, sign_in_by_qr, signed_in, submit_feedback,
+                               visit_by_feedback_token)
 
 from . import csrf, limiter
 
@@ -61,3 +66,50 @@ def sign_in(token: str):
         dealer_name=invitation.dealer.name, masked_name=mask_name(invitation.name),
         masked_plate=mask_plate(invitation.plate), sign_in=done, just_now=just_now,
         not_yet=campaign.starts_on if local_today() < campaign.starts_on else None)
+
+
+class FeedbackForm(FlaskForm):
+    """顾客信息回馈表 on a phone: the six items 1–5, would-recommend 0–10, comments, 我要投诉."""
+
+    class Meta:
+        csrf = False  # checked by _protect() first, with the Chinese page
+
+    nps = RadioField("您有多大可能向亲友推荐我们？（0 = 完全不会，10 = 一定会）",
+                     choices=[(str(n), str(n)) for n in range(11)], validate_choice=False,
+                     validators=[InputRequired("请选择推荐意愿 0–10 分"),
+                                 AnyOf([str(n) for n in range(11)], "请选择推荐意愿 0–10 分")])
+    comments = TextAreaField("意见与建议", validators=[Optional(), Length(max=1000, message="请不超过 1000 字")])
+    wants_complaint = BooleanField("我要投诉（请在上面写明投诉内容，我们将在 24 小时内联系您）")
+
+
+SCORES = [(str(n), str(n)) for n in range(1, 6)]
+for _n, _item in enumerate(FEEDBACK_ITEMS):
+    _message = f"请为“{_item}”打分（1–5 分）"
+    setattr(FeedbackForm, f"r{_n}", RadioField(_item, choices=SCORES, validate_choice=False, validators=[
+        InputRequired(_message), AnyOf([value for value, _ in SCORES], _message)]))
+
+
+@bp.route("/feedback/<token>", methods=["GET", "POST"])
+@_limits
+def feedback(token: str):
+    visit = visit_by_feedback_token(token)
+    done = feedback_of(visit)
+    form, problems, status = FeedbackForm(), [], 200
+    if done is None and request.method == "POST":
+        _protect()
+        if form.validate():
+            scores = {item: int(form[f"r{n}"].data) for n, item in enumerate(FEEDBACK_ITEMS)}
+            try:
+                done = submit_feedback(visit, scores, int(form.nps.data), form.comments.data,
+                                       form.wants_complaint.data)
+            except FeedbackProblems as error:
+                problems, status = error.args[0], 400
+            else:
+                if done is None:  # another phone was quicker
+                    visit, done = visit_by_feedback_token(token), True
+        else:
+            status = 400
+    return render_template("web/customer/feedback.html", title="顾客信息回馈表", form=form,
+                           items=[form[f"r{n}"] for n in range(len(FEEDBACK_ITEMS))], problems=problems,
+                           done=done, campaign_name=visit.campaign.name, dealer_name=visit.dealer.name,
+                           masked_name=mask_name(visit.name)), status

@@ -12,7 +12,8 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from models import AuditLog, Campaign, CustomerInvitation, SignIn, db
+from models import AuditLog, Campaign, Complaint, CustomerInvitation, Feedback, SignIn, WorkOrder, db
+from models.execution import FEEDBACK_ITEMS
 from models.base import local_today
 from models.selfservice import mask_name, mask_plate
 from tests.factories import move_to_phase
@@ -145,6 +146,97 @@ def test_it_masks_names_and_plates():
         assert name not in mask_name(name)
 
 
+# --- feedback -------------------------------------------------------------------------------------
+def visit(campaign, dealer, name: str = "王芳") -> SignIn:
+    sign_in = SignIn(campaign_id=campaign.id, dealer_id=dealer.id, name=name, plate="京B23456",
+                     mobile="13912345678", arrived_at=dt.datetime.now(dt.UTC))
+    db.session.add(sign_in)
+    db.session.commit()
+    return sign_in
+
+
+def answers(**extra) -> dict[str, str]:
+    return {**{f"r{n}": "5" for n in range(len(FEEDBACK_ITEMS))}, "r1": "3", "nps": "9",
+            "comments": "", **extra}
+
+
+def feedbacks() -> int:
+    return db.session.scalar(select(func.count()).select_from(Feedback))
+
+
+def test_it_takes_one_feedback_per_visit_from_the_phone(client_for, today_campaign, personas):
+    sign_in = visit(today_campaign, personas.dealer_a)
+    client = client_for(None)
+    url = f"/feedback/{sign_in.feedback_token}"
+    page = client.get(url).get_data(as_text=True)
+    assert all(item in page for item in FEEDBACK_ITEMS) and "我要投诉" in page and "王*" in page
+    assert "王芳" not in page and "13912345678" not in page and "京B23456" not in page
+    done = client.post(url, answers(comments="等候区很舒适"), csrf_from="/login")
+    assert done.status_code == 200 and "感谢您的反馈" in done.get_data(as_text=True)
+    feedback = db.session.scalar(select(Feedback))
+    assert (feedback.sign_in_id, feedback.dealer_id, feedback.nps, feedback.comments, feedback.customer_name) == \
+        (sign_in.id, personas.dealer_a.id, 9, "等候区很舒适", "王芳")
+    assert {r.item: r.score for r in feedback.ratings} == {**{i: 5 for i in FEEDBACK_ITEMS}, FEEDBACK_ITEMS[1]: 3}
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+
+    again = client.post(url, answers(nps="0"), csrf_from="/login")
+    assert "感谢您的反馈" in again.get_data(as_text=True) and "<button" not in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert feedbacks() == 1 and db.session.scalar(select(Feedback.nps)) == 9
+
+
+def test_it_registers_the_complaint_a_customer_asks_for(client_for, today_campaign, personas):
+    sign_in = visit(today_campaign, personas.dealer_a)
+    client = client_for(None)
+    url = f"/feedback/{sign_in.feedback_token}"
+    missing = client.post(url, answers(wants_complaint="y"), csrf_from="/login")
+    assert missing.status_code == 400 and "写明投诉内容" in missing.get_data(as_text=True)
+    assert feedbacks() == 0
+    client.post(url, answers(wants_complaint="y", comments="检测后异响未解决"), csrf_from="/login")
+    complaint = db.session.scalar(select(Complaint))
+    feedback = db.session.scalar(select(Feedback))
+    assert (complaint.feedback_id, complaint.source, complaint.description, complaint.dealer_id, complaint.mobile) == \
+        (feedback.id, "feedback", "检测后异响未解决", personas.dealer_a.id, "13912345678")
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"r2": ""}, f"请为“{FEEDBACK_ITEMS[2]}”打分（1–5 分）"), ({"r2": "6"}, f"请为“{FEEDBACK_ITEMS[2]}”打分"),
+    ({"nps": "11"}, "请选择推荐意愿 0–10 分"), ({"nps": ""}, "请选择推荐意愿 0–10 分"),
+    ({"comments": "长" * 1001}, "请不超过 1000 字")])
+def test_it_refuses_incomplete_or_out_of_range_answers_in_chinese(client_for, today_campaign, personas, bad,
+                                                                  message):
+    sign_in = visit(today_campaign, personas.dealer_a)
+    response = client_for(None).post(f"/feedback/{sign_in.feedback_token}", answers(**bad), csrf_from="/login")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and f'class="error">{message}' in html.replace("&#34;", '"')
+    assert not re.search(r"Not a valid|This field|Invalid", html)  # no WTForms English
+    assert feedbacks() == 0
+
+
+def test_it_refuses_wrong_and_ended_feedback_links(client_for, today_campaign, personas):
+    invitation = invite(today_campaign, personas.dealer_a)
+    client = client_for(None)
+    assert client.get(f"/feedback/{invitation.token}").status_code == 404  # a sign-in link is not one
+    assert client.get(f"/signin/{visit(today_campaign, personas.dealer_a).feedback_token}").status_code == 404
+    today_campaign.starts_on, today_campaign.ends_on = dt.date(2014, 1, 15), dt.date(2014, 2, 17)
+    db.session.commit()
+    ended = client.post(f"/feedback/{visit(today_campaign, personas.dealer_a).feedback_token}", answers(),
+                        csrf_from="/login")
+    assert ended.status_code == 410 and feedbacks() == 0
+
+
+def test_it_shows_the_visits_feedback_qr_on_its_work_order(client_for, today_campaign, personas):
+    sign_in = visit(today_campaign, personas.dealer_a)
+    order = WorkOrder(campaign_id=today_campaign.id, dealer_id=personas.dealer_a.id, sign_in_id=sign_in.id,
+                      number="A01-1", visited_on=local_today())
+    db.session.add(order)
+    db.session.commit()
+    html = client_for(personas.sa_a).get(f"/admin/work_order/edit/?id={order.id}").get_data(as_text=True)
+    assert f"/feedback/{sign_in.feedback_token}" in html and "<svg" in html
+    other = client_for(personas.sa_b).get(f"/admin/work_order/edit/?id={order.id}")
+    assert other.status_code == 404 and sign_in.feedback_token not in other.get_data(as_text=True)
+
+
 # --- rate limits and weight -----------------------------------------------------------------------
 def test_it_limits_presses_per_link_with_a_chinese_429_page(app, client_for, today_campaign, personas,
                                                             monkeypatch):
@@ -172,7 +264,8 @@ def test_it_limits_requests_per_address(app, client_for, today_campaign, persona
 def test_it_keeps_the_phone_page_under_100_kb_with_everything_it_loads(client_for, today_campaign, personas):
     invitation = invite(today_campaign, personas.dealer_a, name="欧阳娜娜" * 15)
     client = client_for(None)
-    for url in (f"/signin/{invitation.token}", "/signin/" + "A" * 24):
+    visit_link = f"/feedback/{visit(today_campaign, personas.dealer_a).feedback_token}"
+    for url in (f"/signin/{invitation.token}", "/signin/" + "A" * 24, visit_link):
         html = client.get(url).get_data(as_text=True)
         # nothing else to fetch: no script, stylesheet, image or font file
         assert not re.search(r"<script|<link[^>]+stylesheet|<img|@font-face|url\(", html)
