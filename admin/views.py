@@ -25,6 +25,7 @@ from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, advance_complaint
 from models.scoping import parse_id
 
 from .base import ALL_ROLES, ReadOnlyModelView, SecureModelView, ajax
+from .qr import InvitationLabelsMixin, WalkInPosterMixin
 
 HQ = frozenset({"hq_admin"})
 DEALER_DESK = frozenset({"hq_admin", "dealer_coordinator"})
@@ -217,9 +218,10 @@ class TrainingSessionView(FormView):
     inline_models = [inline(Trainee, "advisor_id")]
 
 
-class CustomerInvitationView(FormView):
+class CustomerInvitationView(InvitationLabelsMixin, FormView):
     write_roles = DEALER_DESK
     edit_template = "admin/invitation_edit.html"  # with the customer's QR sign-in code
+    list_template = "admin/invitation_list.html"  # with the A4 sheet of QR labels
     details_template = "admin/invitation_details.html"
     form_excluded_columns = [*FormView.form_excluded_columns, "token"]  # a secret, shown as its QR
     column_details_exclude_list = [*FormView.column_details_exclude_list, "token"]
@@ -277,7 +279,7 @@ def _work_order_links(view: Any, context: Any, sign_in: SignIn, name: str) -> Ma
     return Markup('<a class="btn btn-sm btn-outline-primary" href="{}">开工单</a>').format(url)
 
 
-class SignInView(FormView):
+class SignInView(WalkInPosterMixin, FormView):
     write_roles = FRONT_DESK
     list_template = "admin/sign_in_list.html"  # reloads itself: QR sign-ins show within seconds
     column_list = ["arrived_at", "name", "plate", "mobile", "advisor", "channel", "gift_given",

@@ -7,15 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from . import db
 from .audit import record
-from .base import local_today, utcnow
+from .base import LOCAL_TZ, local_today, utcnow
 from .execution import FEEDBACK_ITEMS, Feedback, FeedbackRating, SignIn
 from .preparation import CustomerInvitation
-from .services import after_save, before_save
+from .services import after_save, before_save, invitation_for
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
 OPENS_BEFORE = dt.timedelta(days=1)  # a customer may check the link the day before the window
@@ -27,6 +27,10 @@ class LinkRefused(Exception):
     def __init__(self, status: int, title: str, message: str) -> None:
         super().__init__(message)
         self.status, self.title, self.message = status, title, message
+
+
+class Unsaved(Exception):
+    """What the customer must correct: the form's own rules, in Chinese (args[0]: the messages)."""
 
 
 UNKNOWN = LinkRefused(404, "链接无效", "此二维码或链接无效，请向服务顾问或前台咨询。")
@@ -101,11 +105,46 @@ def sign_in_by_qr(invitation: CustomerInvitation) -> tuple[SignIn, bool]:
     return sign_in, True
 
 
+# --- walk-in poster: one QR per dealer and campaign day ------------------------------------------
+def check_poster_day(campaign: object, day: dt.date, today: dt.date | None = None) -> None:
+    today = today or local_today()
+    check_window(campaign, today)
+    if day != today:
+        raise LinkRefused(410, "海报已过期", f"此海报仅限 {day:%Y年%m月%d日} 当日签到使用，请扫描今天的海报。")
+
+
+def walk_in_sign_in(campaign_id: int, dealer_id: int, name: str, mobile: str | None,
+                    plate: str | None) -> tuple[SignIn, bool]:
+    """A customer who typed name, mobile and plate at the poster: the invitation's own sign-in when
+    the mobile or plate is on the list, else a walk-in; once a day per mobile or plate.
+    Raises Unsaved with the screen's messages (about what this customer typed)."""
+    sign_in = SignIn(campaign_id=campaign_id, dealer_id=dealer_id, name=(name or "").strip(),
+                     mobile=mobile or None, plate=plate or None, channel="qr", arrived_at=utcnow())
+    before_save(sign_in, None)  # normalizes 京a 12345 → 京A12345 and marks walk-ins
+    problems = sign_in.validation_problems()
+    if not sign_in.mobile:
+        problems.insert(0, "请填写手机号")
+    if problems:
+        raise Unsaved(problems)
+    invitation = invitation_for(sign_in, dealer_id)
+    if invitation is not None:
+        return sign_in_by_qr(invitation)
+    same = [SignIn.mobile == sign_in.mobile] + ([SignIn.plate == sign_in.plate] if sign_in.plate else [])
+    today_start = dt.datetime.combine(local_today(), dt.time(), LOCAL_TZ)
+    existing = db.session.scalar(select(SignIn).where(
+        SignIn.campaign_id == campaign_id, SignIn.dealer_id == dealer_id, or_(*same),
+        SignIn.arrived_at >= today_start).limit(1))
+    if existing is not None:
+        return existing, False
+    db.session.add(sign_in)
+    db.session.flush()
+    record(db.session, user=None, action="create", entity=sign_in, detail="顾客扫描到店海报签到")
+    after_save(sign_in, None)
+    db.session.commit()
+    return sign_in, True
+
+
 # --- 顾客信息回馈表 from the customer's phone -------------------------------------------------------
-class FeedbackProblems(Exception):
-    """What the customer must correct; the form's own rules, in Chinese, naming no customer data."""
-
-
 def visit_by_feedback_token(token: str, today: dt.date | None = None) -> SignIn:
     """The visit (sign-in) a feedback link names, if the link is genuine and valid today."""
     if not TOKEN.fullmatch(token or ""):
@@ -138,7 +177,7 @@ def submit_feedback(sign_in: SignIn, scores: dict[str, int], nps: int | None, co
     problems = feedback.validation_problems()
     if problems:
         db.session.rollback()
-        raise FeedbackProblems(problems)
+        raise Unsaved(problems)
     db.session.add(feedback)
     db.session.flush()
     record(db.session, user=None, action="create", entity=feedback, detail="顾客扫码填写回馈表")

@@ -1,20 +1,25 @@
-"""The customers' phone pages: QR self sign-in (and feedback). No login: the link's token is the
-whole authority, and it opens one invitation of one dealer's campaign, nothing else."""
+"""The customers' phone pages: QR self sign-in, the walk-in poster and feedback. No login: the
+link's token is the whole authority, and it opens one invitation, one visit or one dealer's
+campaign day, nothing else."""
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import Blueprint, current_app, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from wtforms import BooleanField, RadioField, TextAreaField
+from itsdangerous import BadSignature, URLSafeSerializer
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
+from models import Campaign, Dealer, db
 from models.base import local_today
 from models.execution import FEEDBACK_ITEMS
-from models.selfservice import (FeedbackProblems, LinkRefused, feedback_of, invitation_by_token, mask_name,
-                               mask_plate, sign_in_by_qr, signed_in, submit_feedback,
-                               visit_by_feedback_token)
+from models.selfservice import (UNKNOWN, LinkRefused, Unsaved, check_poster_day, feedback_of,
+                               invitation_by_token, mask_name, mask_plate, sign_in_by_qr, signed_in,
+                               submit_feedback, visit_by_feedback_token, walk_in_sign_in)
 
 from . import csrf, limiter
 
@@ -102,7 +107,7 @@ def feedback(token: str):
             try:
                 done = submit_feedback(visit, scores, int(form.nps.data), form.comments.data,
                                        form.wants_complaint.data)
-            except FeedbackProblems as error:
+            except Unsaved as error:
                 problems, status = error.args[0], 400
             else:
                 if done is None:  # another phone was quicker
@@ -113,3 +118,55 @@ def feedback(token: str):
                            items=[form[f"r{n}"] for n in range(len(FEEDBACK_ITEMS))], problems=problems,
                            done=done, campaign_name=visit.campaign.name, dealer_name=visit.dealer.name,
                            masked_name=mask_name(visit.name)), status
+
+
+# --- walk-in poster ----------------------------------------------------------------------------------
+def _poster_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="walk-in-poster")
+
+
+def poster_token(dealer_id: int, campaign_id: int, day: dt.date) -> str:
+    """The poster's link names its dealer, campaign and day, signed (HMAC) so it cannot be altered."""
+    return _poster_serializer().dumps([dealer_id, campaign_id, day.isoformat()])
+
+
+def _poster(token: str) -> tuple[Campaign, Dealer, dt.date]:
+    try:
+        dealer_id, campaign_id, day = _poster_serializer().loads(token)
+        day = dt.date.fromisoformat(day)
+    except (BadSignature, ValueError, TypeError):
+        raise UNKNOWN from None
+    campaign, dealer = db.session.get(Campaign, campaign_id), db.session.get(Dealer, dealer_id)
+    if campaign is None or dealer is None:
+        raise UNKNOWN
+    check_poster_day(campaign, day)
+    return campaign, dealer, day
+
+
+class WalkInForm(FlaskForm):
+    class Meta:
+        csrf = False  # checked by _protect() first, with the Chinese page
+
+    name = StringField("您的姓名", validators=[InputRequired("请填写姓名"), Length(max=60, message="姓名请不超过 60 字")])
+    mobile = StringField("手机号", validators=[InputRequired("请填写手机号"), Length(max=20, message="手机号格式不正确")])
+    plate = StringField("车牌号", validators=[Optional(), Length(max=12, message="车牌号格式不正确")])
+
+
+@bp.route("/walkin/<token>", methods=["GET", "POST"])
+@_limits
+def walk_in(token: str):
+    campaign, dealer, day = _poster(token)
+    form, problems, status, done, just_now = WalkInForm(), [], 200, None, False
+    if request.method == "POST":
+        _protect()
+        if form.validate():
+            try:
+                done, just_now = walk_in_sign_in(campaign.id, dealer.id, form.name.data, form.mobile.data,
+                                                 form.plate.data)
+            except Unsaved as error:
+                problems, status = error.args[0], 400
+        else:
+            status = 400
+    return render_template("web/customer/walk_in.html", title="到店签到", form=form, problems=problems,
+                           campaign_name=campaign.name, dealer_name=dealer.name, sign_in=done,
+                           just_now=just_now), status

@@ -144,3 +144,17 @@ def test_it_keeps_dealer_staff_out_of_other_dealers_users(client_for, personas):
     assert "测试sa_a" in html and "测试sa_b" not in html
     assert client_for(personas.coord_a).get(
         f"/admin/user/details/?id={personas.sa_b.id}").status_code == 404
+
+
+# The customers' QR sheets (admin/qr.py): another dealer's or region's sheet is a 404.
+QR_SHEETS = ["/admin/customer_invitation/qr-labels/", "/admin/sign_in/walk-in-poster/"]
+
+
+@pytest.mark.parametrize("url", QR_SHEETS)
+def test_it_returns_404_for_other_dealers_qr_sheets(client_for, personas, url):
+    dealer_c = f"{url}?dealer={personas.dealer_c.id}&campaign={personas.campaign.id}"
+    assert client_for(personas.rm).get(dealer_c).status_code == 404  # 华南 is not his region
+    assert client_for(personas.coach).get(dealer_c).status_code == 404
+    assert client_for(personas.hq).get(dealer_c).status_code == 200
+    assert client_for(personas.coord_a).get(f"{url}?campaign=999999").status_code == 404
+    assert client_for(None).get(url).status_code in (302, 403, 404)

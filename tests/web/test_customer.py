@@ -16,6 +16,7 @@ from models import AuditLog, Campaign, Complaint, CustomerInvitation, Feedback, 
 from models.execution import FEEDBACK_ITEMS
 from models.base import local_today
 from models.selfservice import mask_name, mask_plate
+from reports.qr import public_url, qr_svg
 from tests.factories import move_to_phase
 from web import limiter
 
@@ -235,6 +236,68 @@ def test_it_shows_the_visits_feedback_qr_on_its_work_order(client_for, today_cam
     assert f"/feedback/{sign_in.feedback_token}" in html and "<svg" in html
     other = client_for(personas.sa_b).get(f"/admin/work_order/edit/?id={order.id}")
     assert other.status_code == 404 and sign_in.feedback_token not in other.get_data(as_text=True)
+
+
+# --- walk-in poster and label sheet ---------------------------------------------------------------
+def poster_link(client) -> str:
+    html = client.get("/admin/sign_in/walk-in-poster/").get_data(as_text=True)
+    assert "<svg" in html and "扫码签到" in html
+    return re.search(r'http://127\.0\.0\.1:5000(/walkin/[^"<\s]+)', html).group(1)
+
+
+def test_it_signs_in_a_walk_in_from_the_dealers_poster_once_a_day(client_for, today_campaign, personas):
+    link = poster_link(client_for(personas.coord_a))
+    phone = client_for(None)
+    assert "您的姓名" in phone.get(link).get_data(as_text=True)
+    done = phone.post(link, {"name": "赵强", "mobile": "139 1111 2222", "plate": "京c 54321"}, csrf_from="/login")
+    assert done.status_code == 200 and "签到成功" in done.get_data(as_text=True)
+    sign_in = db.session.scalar(select(SignIn))
+    assert (sign_in.name, sign_in.mobile, sign_in.plate, sign_in.walk_in, sign_in.channel, sign_in.dealer_id) == \
+        ("赵强", "13911112222", "京C54321", True, "qr", personas.dealer_a.id)
+    again = phone.post(link, {"name": "赵强", "mobile": "13911112222"}, csrf_from="/login")
+    assert "您已于" in again.get_data(as_text=True) and sign_ins() == 1
+
+
+def test_it_links_a_poster_sign_in_to_the_invitation_on_the_list(client_for, today_campaign, personas):
+    invitation = invite(today_campaign, personas.dealer_a, 7, name="孙丽")
+    link = poster_link(client_for(personas.sa_a))
+    client_for(None).post(link, {"name": "孙丽", "mobile": invitation.mobile}, csrf_from="/login")
+    sign_in = db.session.scalar(select(SignIn))
+    assert (sign_in.invitation_id, sign_in.walk_in) == (invitation.id, False)
+    page = client_for(None).get(f"/signin/{invitation.token}").get_data(as_text=True)
+    assert "您已于" in page and sign_ins() == 1
+
+
+def test_it_checks_a_poster_sign_in_by_the_screens_rules(client_for, today_campaign, personas):
+    link = poster_link(client_for(personas.coord_a))
+    bad = client_for(None).post(link, {"name": "赵强", "mobile": "12345", "plate": "ABC"}, csrf_from="/login")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "不是有效的中国大陆手机号码" in html and "格式不正确" in html
+    assert sign_ins() == 0
+
+
+def test_it_refuses_a_tampered_or_old_poster(app, client_for, today_campaign, personas):
+    from web.customer import poster_token
+
+    link = poster_link(client_for(personas.coord_a))
+    phone = client_for(None)
+    assert phone.get(link[:-2] + ("AA" if not link.endswith("AA") else "BB")).status_code == 404
+    with app.test_request_context():
+        yesterday = poster_token(personas.dealer_a.id, today_campaign.id, local_today() - dt.timedelta(days=1))
+    old = phone.post(f"/walkin/{yesterday}", {"name": "赵强", "mobile": "13911112222"}, csrf_from="/login")
+    assert old.status_code == 410 and "仅限" in old.get_data(as_text=True) and sign_ins() == 0
+
+
+def test_it_prints_a_label_per_invitation_of_the_own_dealer_only(app, client_for, today_campaign, personas):
+    ours = [invite(today_campaign, personas.dealer_a, n, name=f"甲店顾客{n}") for n in range(4)]
+    theirs = invite(today_campaign, personas.dealer_b, 9, name="乙店顾客")
+    html = client_for(personas.coord_a).get(
+        f"/admin/customer_invitation/qr-labels/?dealer={personas.dealer_b.id}").get_data(as_text=True)
+    assert all(i.name in html for i in ours) and html.count("<svg") == 4  # one QR code each
+    with app.test_request_context():
+        assert all(str(qr_svg(public_url("phone.sign_in", token=i.token), scale=2)) in html for i in ours)
+    assert "乙店顾客" not in html and "京A00001" not in html and "京A***01" in html
+    assert "二维码标签" in client_for(personas.coord_a).get("/admin/customer_invitation/").get_data(as_text=True)
 
 
 # --- rate limits and weight -----------------------------------------------------------------------
