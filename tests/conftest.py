@@ -25,12 +25,13 @@ _PASSWORD_HASH: list[str] = []  # argon2 is slow on purpose; hash once per sessi
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory, worker_id) -> str:
+def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     admin_url = os.environ.get("TEST_PG_ADMIN_URL")
-    if worker_id == "master" or not admin_url:
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker_id or not admin_url:
         return url
     # Each xdist worker empties its tables after every test, so each needs a database of its own.
     url = make_url(url)
