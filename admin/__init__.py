@@ -16,6 +16,7 @@ CATEGORIES = {"提出": "Planning", "准备": "Preparation", "申请": "Applicat
 
 def init_admin(app: Flask) -> Admin:
     from .gates import GateView
+    from .verification import VerificationView
     from .views import SCREENS
 
     admin = Admin(app, name="服务活动管理台", index_view=HomeView(name=bilingual("首页", "Home"), url="/admin"),
@@ -27,6 +28,8 @@ def init_admin(app: Flask) -> Admin:
             admin.add_view(view_cls(model, name=bilingual(name, english_name(model.__name__)),
                                     category=bilingual(category, CATEGORIES[category]),
                                     endpoint=model.__tablename__))
+    admin.add_view(VerificationView(name=bilingual("呼叫中心核实", "Call-center verification"),
+                                    category=bilingual("测评", CATEGORIES["测评"])))
     admin.add_view(GateView(name=bilingual("活动关口", "Campaign gates"),
                             category=bilingual("系统", CATEGORIES["系统"])))
     admin.add_link(MenuLink(name=bilingual("Prefect 流程", "Prefect runs"), url=app.config["PREFECT_UI_URL"],

@@ -19,7 +19,7 @@ from models import (AuditLog, Callback, Campaign, ChecklistItem, ChecklistTempla
                     FeedbackRating, GateApproval, LaborCompensation, Notification, Participation,
                     PlanAttendee, PlanGoal, PlanMeeting, PlanMilestone, PreparationItem, Region,
                     RevenueReport, SignIn, Trainee, TrainingSession, User, Vehicle, WeeklySummary,
-                    WeeklySummaryRow, WorkOrder, WorkOrderItem, certify, db, services)
+                    WeeklySummaryRow, VerificationTask, WorkOrder, WorkOrderItem, certify, db, services)
 from models.campaign import FIXED_TEMPLATE
 from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, advance_complaint
 from models.scoping import parse_id
@@ -442,6 +442,19 @@ class ClosingMeetingView(FormView):
     column_descriptions = {"satisfaction": "0–100 (%)，CSI 目标 ≥ 93%"}
 
 
+class VerificationTaskView(ReadOnlyModelView):
+    """Each reported customer's verification result: the dealer sees why its 真实率 is what it is."""
+
+    read_roles = ALL_ROLES - {"service_advisor"}
+    column_list = ["customer_name", "mobile", "plate", "visited_on", "work_order", "status",
+                   "finished_at", "campaign", "dealer"]
+    column_searchable_list = ["customer_name", "mobile", "plate"]
+    column_filters = ["campaign", "dealer", "status", "visited_on"]
+    column_default_sort = ("visited_on", False)
+    column_details_exclude_list = ["version_id", "reserved_by", "reserved_at"]
+    column_export_exclude_list = ["version_id", "reserved_by", "reserved_at"]
+
+
 class LaborCompensationView(FormView):
     read_roles = NO_CALL_CENTER
     column_list = ["campaign", "dealer", "eligible_inspections", "truthfulness_rate", "amount",
@@ -496,6 +509,7 @@ SCREENS: list[tuple[type, type, str, str]] = [
     (WeeklySummaryView, WeeklySummary, "执行", "客户信息汇总表(周报)"),
     (RevenueReportView, RevenueReport, "执行", "营业收入状况分析表"),
     (ClosingMeetingView, ClosingMeeting, "测评", "活动结束会议表"),
+    (VerificationTaskView, VerificationTask, "测评", "呼叫中心核实结果"),
     (LaborCompensationView, LaborCompensation, "测评", "工时补偿"),
     (GateApprovalView, GateApproval, "系统", "关口审批记录"),
     (AuditLogView, AuditLog, "系统", "审计日志"),

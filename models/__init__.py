@@ -17,6 +17,7 @@ from .preparation import (CustomerInvitation, DailyFlow, DailyFlowSlot, Preparat
                           Trainee, TrainingSession)
 from .reporting import (ClosingMeeting, CoachingDuty, CoachingVisit, RevenueReport,  # noqa: E402
                         WeeklySummary, WeeklySummaryRow)
+from .verification import VerificationAttempt, VerificationTask  # noqa: E402
 from .workorder import WorkOrder, WorkOrderItem  # noqa: E402
 
 
@@ -43,5 +44,6 @@ __all__ = [
     "Dealer", "Region", "User", "PlanAttendee", "PlanGoal", "PlanMeeting", "PlanMilestone",
     "CustomerInvitation", "DailyFlow", "DailyFlowSlot", "PreparationItem", "Trainee",
     "TrainingSession", "ClosingMeeting", "CoachingDuty", "CoachingVisit", "RevenueReport",
-    "WeeklySummary", "WeeklySummaryRow", "WorkOrder", "WorkOrderItem",
+    "WeeklySummary", "WeeklySummaryRow", "WorkOrder", "WorkOrderItem", "VerificationTask",
+    "VerificationAttempt",
 ]

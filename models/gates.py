@@ -19,8 +19,10 @@ from .followup import Callback
 from .planning import PlanGoal, PlanMeeting
 from .preparation import CustomerInvitation, PreparationItem, TrainingSession
 from .reporting import ClosingMeeting, CoachingVisit, WeeklySummary
+from .verification import VerificationTask
 from .workorder import WorkOrder
 
+NO_NEW_FORM = {"verification_task", "awards"}  # filled by the call center / HQ actions, not a form
 GATE_PHASES = PHASE_ORDER[:-1]  # "closed" has no gate
 # Phases whose gate is also checked per dealer; planning and application are HQ work only.
 DEALER_GATE_PHASES = ("preparation", "execution", "evaluation")
@@ -39,7 +41,7 @@ class GateItem:
     @property
     def link(self) -> str:
         # a missing record is created, an existing-but-incomplete one is reviewed in the list
-        return f"/admin/{self.table}/" if self.ok else f"/admin/{self.table}/new/"
+        return f"/admin/{self.table}/" if self.ok or self.table in NO_NEW_FORM else f"/admin/{self.table}/new/"
 
 
 @dataclass
@@ -122,14 +124,13 @@ def dealer_items(session, part: Participation, phase: str, today: dt.date) -> li
         ]
     if phase == "evaluation":
         closing = _count(session, ClosingMeeting, *mine(ClosingMeeting))
-        visits = _count(session, WorkOrder, *mine(WorkOrder))
-        verified = _count(session, WorkOrder, *mine(WorkOrder), WorkOrder.id.in_(
-            select(Callback.work_order_id).where(Callback.kind == "verification",
-                                                 Callback.outcome != "pending")))
+        # every reported customer (first copy sent) has a task, and every task has ended
+        reported = _count(session, WorkOrder, *mine(WorkOrder), WorkOrder.first_copy_sent_on.is_not(None))
+        verified = _count(session, VerificationTask, *mine(VerificationTask), VerificationTask.status != "open")
         return [
             GateItem("closing", "活动结束会议表已填写", closing > 0, "closing_meeting"),
-            GateItem("verification", "呼叫中心100%核实完成", verified == visits, "callback",
-                     f"{verified}/{visits} 台"),
+            GateItem("verification", "呼叫中心100%核实完成", verified == reported, "verification_task",
+                     f"{verified}/{reported} 人"),
         ]
     return []
 

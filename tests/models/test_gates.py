@@ -116,3 +116,19 @@ def test_it_renders_a_dealer_by_item_markdown_table_with_links(personas):
     text = markdown_table(report, "http://desk")
     assert "| 北京甲特约店 | [✘](http://desk/admin/training_session/new/)" in text
     assert "完成度 0.0%" in text
+
+
+def test_it_counts_verification_done_when_every_reported_customer_has_an_outcome(personas):
+    from models.verification import create_tasks, record_call, reserve
+    from tests.models.test_verification import reported
+
+    c, a = personas.campaign, personas.dealer_a
+    reported(personas, n=2)
+    report = gate_report(db.session, c, "evaluation", TODAY)
+    assert next(i for i in report.dealers[a.name] if i.key == "verification").detail == "0/2 人"
+    create_tasks(db.session, c.id)
+    first, second = reserve(db.session, c.id, personas.call_center)
+    record_call(db.session, first, personas.call_center, "confirmed")
+    assert _items(gate_report(db.session, c, "evaluation", TODAY), a.name)["verification"] is False
+    record_call(db.session, second, personas.call_center, "refused")
+    assert _items(gate_report(db.session, c, "evaluation", TODAY), a.name)["verification"] is True
