@@ -20,11 +20,13 @@ from models import (AuditLog, Callback, Campaign, ChecklistItem, ChecklistTempla
                     PlanAttendee, PlanGoal, PlanMeeting, PlanMilestone, PreparationItem, Region,
                     RevenueReport, SignIn, Trainee, TrainingSession, User, Vehicle, WeeklySummary,
                     WeeklySummaryRow, VerificationTask, WorkOrder, WorkOrderItem, certify, db, services)
+from models.audit import record
 from models.campaign import FIXED_TEMPLATE
 from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, advance_complaint
 from models.scoping import parse_id
 
 from .base import ALL_ROLES, ReadOnlyModelView, SecureModelView, ajax
+from .compensation import LaborCompensationView
 from .qr import InvitationLabelsMixin, WalkInPosterMixin
 
 HQ = frozenset({"hq_admin"})
@@ -263,7 +265,23 @@ class CoachingVisitView(FormView):
 class CompensationRuleView(FormView):
     read_roles = NO_CALL_CENTER
     column_list = ["name", "version", "hours_per_inspection", "labor_rate", "published"]
+    column_default_sort = [("name", False), ("version", True)]
     inline_models = [inline(CompensationTier)]
+
+    @action("new_version", "新建版本", "以所选规则为底稿新建一个未发布的新版本？")
+    def action_new_version(self, ids: list[str]) -> None:
+        rules = db.session.scalars(select(CompensationRule).where(
+            CompensationRule.id.in_([i for i in map(parse_id, ids) if i]))).all()
+        for rule in rules:
+            copy = rule.new_version()
+            copy.version = 1 + max(r.version for r in db.session.scalars(
+                select(CompensationRule).where(CompensationRule.name == rule.name)))
+            db.session.add(copy)
+            db.session.flush()
+            record(db.session, user=current_user, action="create", entity=copy, detail=f"由 {rule} 新建版本")
+            flash(Markup('已新建 <a href="{}">{}</a>（未发布，修改后勾选“已发布”）').format(
+                url_for(".edit_view", id=copy.id), copy), "success")
+        db.session.commit()
 
 
 # --- 执行 ---------------------------------------------------------------------------------------
@@ -453,14 +471,6 @@ class VerificationTaskView(ReadOnlyModelView):
     column_default_sort = ("visited_on", False)
     column_details_exclude_list = ["version_id", "reserved_by", "reserved_at"]
     column_export_exclude_list = ["version_id", "reserved_by", "reserved_at"]
-
-
-class LaborCompensationView(FormView):
-    read_roles = NO_CALL_CENTER
-    column_list = ["campaign", "dealer", "eligible_inspections", "truthfulness_rate", "amount",
-                   "status", "paid_on"]
-    column_filters = ["campaign", "dealer", "status", "paid_on"]
-    column_default_sort = ("campaign_id", True)
 
 
 # --- 系统 ---------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ class Campaign(Validated, Record, Base):
     ends_on: Mapped[dt.date] = field("执行结束日", index=True)
     baseline_starts_on: Mapped[dt.date | None] = field("对比基期开始")
     baseline_ends_on: Mapped[dt.date | None] = field("对比基期结束")
+    first_copy_deadline: Mapped[dt.date | None] = field(
+        "第一联寄送截止日", help="第一联信息反馈联须在此日前寄出，逾期的工单不计工时补偿")
     goals: Mapped[str | None] = field("活动目标", Text)
     phase: Mapped[str] = field("阶段", String(20), choices=PHASES, default="planning", index=True)
     flow_run_id: Mapped[str | None] = field("Prefect 运行", String(40))
@@ -81,6 +83,7 @@ class Campaign(Validated, Record, Base):
     form_rules = (required("name", "type", "starts_on", "ends_on"), check(window_problem, "ends_on"),
                   ordered("baseline_starts_on", "baseline_ends_on"),
                   check(_baseline_before_window, "baseline_ends_on"),
+                  ordered("ends_on", "first_copy_deadline"),
                   check(_keeps_fixed_template, "checklist_template"))
 
 

@@ -11,7 +11,9 @@ from .checklists import default_template
 from .compensation import DEFAULT_TIERS, CompensationRule, CompensationTier
 from .customer import Customer, Vehicle
 from .org import Dealer, Region, User
+from .reporting import WeeklySummary
 from .validators import with_check_digit
+from .workorder import WorkOrder
 
 DEMO_PASSWORD = "campaign-demo"
 CAMPAIGN_NAME = "2014车主回娘家"
@@ -70,7 +72,7 @@ def load_demo_data(session, customers_per_dealer: int = 67, seed: int = 2014) ->
         theme="2014年度车主回娘家 免费检测 · 星级的体验", starts_on=dt.date(2014, 1, 15),
         ends_on=dt.date(2014, 2, 17), baseline_starts_on=dt.date(2013, 1, 15),
         baseline_ends_on=dt.date(2013, 2, 17), checklist_template_id=template.id,
-        goals="进厂台次 +128；营业收入 +25万元；满意度 ≥ 93%")
+        goals="进厂台次 +128；营业收入 +25万元；满意度 ≥ 93%", first_copy_deadline=dt.date(2014, 2, 20))
     session.flush()
     for i, dealer in enumerate(dealers):
         _get_or_add(session, Participation, {"campaign_id": campaign.id, "dealer_id": dealer.id},
@@ -78,6 +80,9 @@ def load_demo_data(session, customers_per_dealer: int = 67, seed: int = 2014) ->
         existing = session.scalar(select(Customer.id).where(Customer.dealer_id == dealer.id).limit(1))
         if existing is None:
             _customers(session, rng, dealer, DEALERS[i][3], customers_per_dealer)
+        session.flush()
+        if session.scalar(select(WorkOrder.id).where(WorkOrder.dealer_id == dealer.id).limit(1)) is None:
+            _reported_visits(session, campaign, dealer, late_copies=i)
     session.commit()
     return campaign
 
@@ -96,3 +101,23 @@ def _customers(session, rng: random.Random, dealer: Dealer, province: str, count
             dealer=dealer, plate=plate, vin=vin, model=rng.choice(MODELS),
             mileage_km=rng.randrange(3000, 150000),
             last_visit=dt.date(2013, 1, 1) + dt.timedelta(days=rng.randrange(365)))]))
+
+
+def _reported_visits(session, campaign: Campaign, dealer: Dealer, late_copies: int,
+                     per_dealer: int = 24) -> None:
+    """Inspections in the first two weeks with their first copies and weekly summaries sent;
+    dealer i sends i first copies after the deadline, so the compensation screen has reasons to show."""
+    customers = session.scalars(select(Customer).where(Customer.dealer_id == dealer.id)
+                                .order_by(Customer.id).limit(per_dealer)).all()
+    for n, customer in enumerate(customers):
+        visited = campaign.starts_on + dt.timedelta(days=n % 10)
+        late = n >= len(customers) - late_copies
+        session.add(WorkOrder(campaign_id=campaign.id, dealer_id=dealer.id, number=f"{dealer.code}-{n + 1:03d}",
+                              visited_on=visited, customer_id=customer.id, vehicle_id=customer.vehicles[0].id,
+                              labor_hours=1, first_copy_sent_on=campaign.first_copy_deadline
+                              + dt.timedelta(days=2 if late else -1)))
+    for week in sorted({campaign.starts_on + dt.timedelta(days=d) - dt.timedelta(
+            days=(campaign.starts_on + dt.timedelta(days=d)).weekday()) for d in range(10)}):
+        monday_10 = dt.datetime.combine(week + dt.timedelta(days=7), dt.time(2, 0), dt.UTC)  # 10:00 北京时间
+        session.add(WeeklySummary(campaign_id=campaign.id, dealer_id=dealer.id, week_start=week,
+                                  submitted_at=monday_10))

@@ -135,6 +135,27 @@ def refresh_kpis(campaign_id: int) -> dict:
         return kpis
 
 
+@task
+def open_verification(campaign_id: int) -> int:
+    """Every reported customer becomes a call-center task (idempotent)."""
+    from models.verification import create_tasks
+
+    with database() as session:
+        made = create_tasks(session, campaign_id)
+        session.commit()
+        return made
+
+
+@task(cache_policy=NO_CACHE)  # on every run: claims arrive while the phase waits
+def calculate_compensations(campaign_id: int) -> dict[str, str]:
+    from models.compensation_steps import calculate_claimed
+
+    with database() as session:
+        done = calculate_claimed(session, campaign_id)
+        session.commit()
+        return done
+
+
 @task(cache_policy=NO_CACHE)  # re-read after every resume; a cached False would wait forever
 def gate_passed(campaign_id: int, phase: str) -> bool:
     """Read the decision from the database; mark it as seen by the run (the reconciler skips it)."""
@@ -177,6 +198,8 @@ def execution(campaign_id: int) -> dict:
 def evaluation(campaign_id: int) -> dict:
     refresh_kpis(campaign_id)
     notify_dealers(campaign_id, "evaluation")  # asks for the closing meetings
+    open_verification(campaign_id)
+    calculate_compensations(campaign_id)
     return gate_check(campaign_id, "evaluation")
 
 
