@@ -16,6 +16,7 @@ CATEGORIES = {"提出": "Planning", "准备": "Preparation", "申请": "Applicat
 
 def init_admin(app: Flask) -> Admin:
     from .gates import GateView
+    from .awards import AwardView
     from .verification import VerificationView
     from .views import SCREENS
 
@@ -30,6 +31,7 @@ def init_admin(app: Flask) -> Admin:
                                     endpoint=model.__tablename__))
     admin.add_view(VerificationView(name=bilingual("呼叫中心核实", "Call-center verification"),
                                     category=bilingual("测评", CATEGORIES["测评"])))
+    admin.add_view(AwardView(name=bilingual("评选/奖励", "Awards"), category=bilingual("测评", CATEGORIES["测评"])))
     admin.add_view(GateView(name=bilingual("活动关口", "Campaign gates"),
                             category=bilingual("系统", CATEGORIES["系统"])))
     admin.add_link(MenuLink(name=bilingual("Prefect 流程", "Prefect runs"), url=app.config["PREFECT_UI_URL"],

@@ -6,6 +6,7 @@ from .base import Base
 db = SQLAlchemy(model_class=Base)
 
 from .audit import AuditLog, Notification  # noqa: E402
+from .awards import Award, AwardRanking  # noqa: E402
 from .campaign import Campaign, ChecklistItem, ChecklistTemplate, GateApproval, Participation  # noqa: E402
 from .compensation import CompensationRule, CompensationTier, LaborCompensation  # noqa: E402
 from .customer import Customer, Vehicle  # noqa: E402
@@ -45,5 +46,5 @@ __all__ = [
     "CustomerInvitation", "DailyFlow", "DailyFlowSlot", "PreparationItem", "Trainee",
     "TrainingSession", "ClosingMeeting", "CoachingDuty", "CoachingVisit", "RevenueReport",
     "WeeklySummary", "WeeklySummaryRow", "WorkOrder", "WorkOrderItem", "VerificationTask",
-    "VerificationAttempt",
+    "VerificationAttempt", "Award", "AwardRanking",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from .audit import AuditLog
+from .awards import AwardRanking
 from .campaign import PHASE_ORDER, PHASES, Campaign, Participation
 from .compensation import CompensationRule
 from .followup import Callback
@@ -26,8 +26,6 @@ NO_NEW_FORM = {"verification_task", "awards"}  # filled by the call center / HQ 
 GATE_PHASES = PHASE_ORDER[:-1]  # "closed" has no gate
 # Phases whose gate is also checked per dealer; planning and application are HQ work only.
 DEALER_GATE_PHASES = ("preparation", "execution", "evaluation")
-# Until the awards screen exists, publishing awards is recorded as this audit action.
-AWARDS_PUBLISHED = "awards_published"
 
 
 @dataclass(frozen=True)
@@ -166,9 +164,9 @@ def campaign_items(session, campaign: Campaign, phase: str, today: dt.date) -> l
         items.append(GateItem("window_ended", "执行期间已结束", today > campaign.ends_on, "campaign",
                               f"结束日 {campaign.ends_on.isoformat()}"))
     elif phase == "evaluation":
-        awards = _count(session, AuditLog, AuditLog.action == AWARDS_PUBLISHED,
-                        AuditLog.entity == "Campaign", AuditLog.entity_id == campaign.id)
-        items.append(GateItem("awards", "评选/奖励结果已发布", awards > 0, "campaign"))
+        awards = _count(session, AwardRanking, AwardRanking.campaign_id == campaign.id,
+                        AwardRanking.published_at.is_not(None))
+        items.append(GateItem("awards", "评选/奖励结果已发布", awards > 0, "awards"))
     if phase in DEALER_GATE_PHASES:
         parts = campaign.participations
         passed = sum(has_passed(p.phase, phase) for p in parts)

@@ -7,7 +7,8 @@ from decimal import Decimal
 from models import (AuditLog, Callback, ChecklistTemplate, ClosingMeeting, CoachingVisit, CompensationRule,
                     CustomerInvitation, PlanGoal, PlanMeeting, PreparationItem, TrainingSession,
                     WeeklySummary, WorkOrder, db)
-from models.gates import AWARDS_PUBLISHED, gate_report, iso_weeks, markdown_table
+from models.awards import publish, ranking_for
+from models.gates import gate_report, iso_weeks, markdown_table
 
 TODAY = dt.date(2014, 1, 10)
 
@@ -104,7 +105,7 @@ def test_it_requires_closing_meeting_verification_and_awards(personas):
     report = gate_report(db.session, c, "evaluation", TODAY)
     assert _items(report, a.name) == {"closing": True, "verification": True}  # no visits to verify
     assert _items(report) == {"awards": False, "dealers": False}
-    db.session.add(AuditLog(action=AWARDS_PUBLISHED, entity="Campaign", entity_id=c.id))
+    publish(db.session, ranking_for(db.session, c.id), personas.hq)
     for p in c.participations:
         p.phase = "closed"
     db.session.flush()
