@@ -15,7 +15,8 @@ from sqlalchemy import select
 from models import Campaign, db
 from models.awards import (AWARD_KINDS, COMPONENTS, DEFAULT_WEIGHTS, AwardError, AwardRanking, preview, publish,
                            ranking_for, set_weights)
-from models.scoping import parse_id
+
+from .base import campaign_from_request
 
 
 class AwardView(BaseView):
@@ -28,15 +29,6 @@ class AwardView(BaseView):
 
     def inaccessible_callback(self, name: str, **kwargs: Any):
         return redirect(url_for("auth.login", next=request.full_path))
-
-    def _campaign(self) -> Campaign | None:
-        raw = request.values.get("campaign")
-        if raw:
-            campaign = db.session.get(Campaign, parse_id(raw)) if parse_id(raw) else None
-            if campaign is None:
-                abort(404)
-            return campaign
-        return db.session.scalar(select(Campaign).order_by(Campaign.starts_on.desc()))
 
     def _page(self, campaign: Campaign | None, error: str | None = None, status: int = 200):
         ranking, rows = None, []
@@ -53,11 +45,11 @@ class AwardView(BaseView):
 
     @expose("/")
     def index(self):
-        return self._page(self._campaign())
+        return self._page(campaign_from_request())
 
     @expose("/weights", methods=["POST"])
     def weights_view(self):
-        campaign = self._campaign()
+        campaign = campaign_from_request()
         if current_user.role != "hq_admin" or campaign is None:
             abort(403)
         try:
@@ -75,7 +67,7 @@ class AwardView(BaseView):
 
     @expose("/publish", methods=["POST"])
     def publish_view(self):
-        campaign = self._campaign()
+        campaign = campaign_from_request()
         if current_user.role != "hq_admin" or campaign is None:
             abort(403)
         try:

@@ -65,6 +65,18 @@ TYPE_FORMATTERS.update({dt.datetime: _local_datetime, bool: _yes_no,
                         dt.date: lambda v, value, n: value.isoformat()})
 
 
+def campaign_from_request() -> Campaign | None:
+    """The campaign a page is about: ?campaign=N (404 when there is none), else the latest."""
+    raw = request.values.get("campaign")
+    if raw:
+        pk = parse_id(raw)
+        campaign = db.session.get(Campaign, pk) if pk else None
+        if campaign is None:
+            abort(404)
+        return campaign
+    return db.session.scalar(select(Campaign).order_by(Campaign.starts_on.desc()))
+
+
 def current_dealer_id() -> int | None:
     return getattr(current_user, "dealer_id", None)
 

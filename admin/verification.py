@@ -13,10 +13,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import Campaign, Dealer, db
-from models.scoping import get_or_404, parse_id, scoped
+from models.scoping import get_or_404, scoped
 from models.verification import (OUTCOMES, SCRIPT, TASK_STATUS, VerificationError, VerificationTask,
                                  create_tasks, held, progress, record_call, release, reserve,
                                  truthfulness_by_dealer)
+
+from .base import campaign_from_request
 
 AGENTS = frozenset({"call_center"})
 READERS = frozenset({"call_center", "hq_admin"})
@@ -36,18 +38,9 @@ class VerificationView(BaseView):
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
-    def _campaign(self) -> Campaign | None:
-        raw = request.values.get("campaign")
-        if raw:
-            campaign = db.session.get(Campaign, parse_id(raw)) if parse_id(raw) else None
-            if campaign is None:
-                abort(404)
-            return campaign
-        return db.session.scalar(select(Campaign).order_by(Campaign.starts_on.desc()))
-
     @expose("/")
     def index(self):
-        return self._page(self._campaign())
+        return self._page(campaign_from_request())
 
     def _page(self, campaign: Campaign | None, error: str | None = None, status: int = 200):
         campaigns = db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())).all()
@@ -70,7 +63,7 @@ class VerificationView(BaseView):
 
     @expose("/reserve", methods=["POST"])
     def reserve_view(self):
-        campaign = self._campaign()
+        campaign = campaign_from_request()
         if current_user.role not in AGENTS or campaign is None:
             abort(403)
         before = len(held(db.session, campaign.id, current_user))
@@ -84,7 +77,7 @@ class VerificationView(BaseView):
 
     @expose("/release", methods=["POST"])
     def release_view(self):
-        campaign = self._campaign()
+        campaign = campaign_from_request()
         if current_user.role not in AGENTS or campaign is None:
             abort(403)
         count = release(db.session, campaign.id, current_user)
@@ -111,7 +104,7 @@ class VerificationView(BaseView):
     @expose("/create", methods=["POST"])
     def create_view(self):
         """HQ turns the reported work orders into tasks (the evaluation flow does it too)."""
-        campaign = self._campaign()
+        campaign = campaign_from_request()
         if current_user.role != "hq_admin" or campaign is None:
             abort(403)
         made = create_tasks(db.session, campaign.id)
