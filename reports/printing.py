@@ -33,6 +33,10 @@ CHILD_LABELS = {
     "tiers": "补偿档位", "vehicles": "车辆",
 }
 BLANK_CHILD_ROWS = 8
+# A long table prints as pieces of this many rows, each with its own header row, each kept on one
+# page (page-break-inside: avoid on the piece): wkhtmltopdf's unpatched Qt repeats <thead> only
+# now and then and may leave a header alone at the foot of a page.
+ROWS_PER_PIECE = 20
 
 
 @dataclass
@@ -64,6 +68,15 @@ class PrintTable:
 
     def column(self, key: str) -> PrintField:
         return next(c for c in self.columns if c.key == key)
+
+    @property
+    def pieces(self) -> list[list[list[PrintField]]]:
+        return pieces(self.rows)
+
+
+def pieces(rows: list[Any], size: int = ROWS_PER_PIECE) -> list[list[Any]]:
+    """`rows` cut into page-sized pieces; an empty table is one empty piece (it still prints)."""
+    return [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
 
 
 @dataclass

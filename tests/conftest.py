@@ -208,3 +208,31 @@ def client_for(app):
 def reload(obj):
     db.session.expire_all()
     return db.session.scalar(select(type(obj)).where(type(obj).id == obj.id))
+
+
+@pytest.fixture
+def listener():
+    """A local HTTP server that records every request: PDFs must never reach it."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the stdlib's name)
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"fetched")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.hits = hits
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -172,3 +173,25 @@ def test_it_fills_a_blank_work_order_with_the_campaign_checklist(client_for, per
 def test_it_links_print_from_list_rows(client_for, personas, work_order):
     html = client_for(personas.sa_a).get("/admin/work_order/").get_data(as_text=True)
     assert f"/admin/work_order/print/?id={work_order.id}" in html
+
+
+def test_it_prints_a_long_table_in_pieces_that_repeat_their_header(client_for, personas):
+    meeting = PlanMeeting(campaign=personas.campaign, dealer=personas.dealer_a,
+                          held_on=dt.date(2014, 1, 5), chair="王经理")
+    meeting.goals = [PlanGoal(metric=f"指标{n:02d}", target=Decimal(n), unit="台次") for n in range(1, 46)]
+    db.session.add(meeting)
+    db.session.commit()
+    client = client_for(personas.coord_a)
+    html = client.get(f"/admin/plan_meeting/print/?id={meeting.id}").get_data(as_text=True)
+    assert html.count("<h2>活动目标（续）</h2>") == 2  # 45 rows: pieces of 20, 20 and 5
+    pdf = client.get(f"/admin/plan_meeting/print.pdf?id={meeting.id}").get_data()
+    seen = []
+    for number in range(1, page_count(pdf) + 1):
+        lines = [line.strip() for line in pdftotext(pdf, number).splitlines() if line.strip()]
+        rows = [line for line in lines if re.fullmatch(r"指标\d\d", line)]
+        seen += rows
+        if rows:  # every page with goal rows shows the table's header above them
+            assert "目标指标" in lines[:lines.index(rows[0])], lines
+        if "目标指标" in lines:  # and a header is never left at a page foot without rows
+            assert any(lines.index(r) > lines.index("目标指标") for r in rows), lines
+    assert seen == [f"指标{n:02d}" for n in range(1, 46)]

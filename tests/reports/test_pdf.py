@@ -10,7 +10,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from reports import fonts
-from reports.pdf import PdfError, page_label, render_pdf
+from reports.pdf import PdfError, page_label, render_pdf, stamp_page_numbers
 
 SAMPLE = "车主回娘家 免费检测报告 第一联 信息反馈联 长途检测 张伟 车 门 见 马 风 页"
 RADICALS = re.compile("[\u2e80-\u2fdf\u31c0-\u31ef\uf900-\ufaff]")
@@ -86,3 +86,43 @@ def test_it_renders_landscape_pages():
 def test_it_reports_a_missing_wkhtmltopdf():
     with pytest.raises(PdfError):
         render_pdf(html("<p>车</p>"), wkhtmltopdf="/nonexistent/wkhtmltopdf")
+
+
+def test_it_never_reaches_the_network(listener):
+    base = f"http://127.0.0.1:{listener.server_port}"
+    pdf = render_pdf(html(f'<p>车</p><iframe src="{base}/frame"></iframe><img src="{base}/img.png">'
+                          f'<link rel="stylesheet" href="{base}/style.css">'
+                          f'<object data="http://localhost:{listener.server_port}/object"></object>'))
+    assert "车" in pdftotext(pdf)
+    assert listener.hits == []
+
+
+def test_it_reads_no_local_file_and_runs_no_script():
+    text = pdftotext(render_pdf(html(
+        '<iframe src="file:///etc/passwd"></iframe><img src="file:///etc/passwd">'
+        '<p id="p">原文</p><script>document.getElementById("p").textContent = "脚本已运行";</script>')))
+    assert "root:" not in text and "原文" in text and "脚本已运行" not in text
+
+
+def test_it_takes_no_options_from_the_page():
+    # pdfkit turned <meta name="pdfkit-…"> into command-line options; the page may not steer us
+    page = html('<meta name="pdfkit-orientation" content="Landscape">'
+                '<meta name="pdfkit-enable-local-file-access" content=""><p>车</p>')
+    box = PdfReader(io.BytesIO(render_pdf(page))).pages[0].mediabox
+    assert float(box.width) < float(box.height)
+
+
+def test_it_gives_up_after_the_time_limit(tmp_path):
+    slow = tmp_path / "wkhtmltopdf"
+    slow.write_text("#!/bin/sh\nsleep 30\n")
+    slow.chmod(0o755)
+    with pytest.raises(PdfError, match="超时"):
+        render_pdf(html("<p>车</p>"), wkhtmltopdf=str(slow), timeout=0.5)
+
+
+def test_it_stamps_any_chinese_text():
+    pdf = stamp_page_numbers(render_pdf(html("<p>车</p>"), stamp=False),
+                             lambda n, total: f"{page_label(n, total)} · 北京甲特约店 · 2014车主回娘家")
+    text = pdftotext(pdf)
+    assert "北京甲特约店" in text and "2014车主回娘家" in text and has_page_number(text, 1, 1)
+    assert RADICALS.findall(text) == []
