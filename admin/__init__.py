@@ -18,6 +18,7 @@ def init_admin(app: Flask) -> Admin:
     from .gates import GateView
     from .awards import AwardView
     from .verification import VerificationView
+    from .packet import PacketView
     from .views import SCREENS
 
     admin = Admin(app, name="服务活动管理台", index_view=HomeView(name=bilingual("首页", "Home"), url="/admin"),
@@ -34,6 +35,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(AwardView(name=bilingual("评选/奖励", "Awards"), category=bilingual("测评", CATEGORIES["测评"])))
     admin.add_view(GateView(name=bilingual("活动关口", "Campaign gates"),
                             category=bilingual("系统", CATEGORIES["系统"])))
+    admin.add_view(PacketView(name=bilingual("现场辅导资料包", "Coaching packet")))
     admin.add_link(MenuLink(name=bilingual("Prefect 流程", "Prefect runs"), url=app.config["PREFECT_UI_URL"],
                             category=bilingual("系统", CATEGORIES["系统"])))
     return admin

@@ -18,14 +18,12 @@ from sqlalchemy import select
 from models import Campaign, db
 from models.scoping import scoped
 from reports.pdf import render_pdf
-from reports.printing import PrintDocument, print_document, work_order_document
+from reports.printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, print_document,
+                             work_order_document)
 
 RECORD_TEMPLATES = {"work_order": "reports/work_order.html"}
 BLANK_TEMPLATES = {"work_order": "reports/work_order.html", "sign_in": "reports/sign_in_sheet.html"}
 LANDSCAPE_BLANKS = {"sign_in"}
-SIGN_IN_SHEET_ROWS = 20
-SIGN_IN_SHEET_SKIP = {"customer", "walk_in", "channel"}  # linked / derived in the system;
-# a paper sheet is by definition the front-desk channel
 
 
 class PrintMixin:

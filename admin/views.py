@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import flash, request, url_for
 from flask_admin.actions import action
+from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -260,6 +261,11 @@ class CoachingVisitView(FormView):
     column_descriptions = {"organization_score": "0–100；状态为“已完成”时必填",
                            "duties": "特约店配合事项 10 项（seed 指导手册），每项 0–10 分"}
     inline_models = [inline(CoachingDuty)]
+
+    def get_list_row_actions(self) -> list[Any]:
+        packet = LinkRowAction("fa fa-book", lambda action, row_id, row: url_for(
+            "packet.index", campaign=row.campaign_id, dealer=row.dealer_id), title="现场辅导资料包")
+        return [*super().get_list_row_actions(), packet]
 
 
 class CompensationRuleView(FormView):

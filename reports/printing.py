@@ -37,6 +37,9 @@ BLANK_CHILD_ROWS = 8
 # page (page-break-inside: avoid on the piece): wkhtmltopdf's unpatched Qt repeats <thead> only
 # now and then and may leave a header alone at the foot of a page.
 ROWS_PER_PIECE = 20
+SIGN_IN_SHEET_ROWS = 20
+SIGN_IN_SHEET_SKIP = {"customer", "walk_in", "channel"}  # linked / derived in the system;
+# a paper sheet is by definition the front-desk channel
 
 
 @dataclass

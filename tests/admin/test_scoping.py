@@ -158,3 +158,17 @@ def test_it_returns_404_for_other_dealers_qr_sheets(client_for, personas, url):
     assert client_for(personas.hq).get(dealer_c).status_code == 200
     assert client_for(personas.coord_a).get(f"{url}?campaign=999999").status_code == 404
     assert client_for(None).get(url).status_code in (302, 403, 404)
+
+
+# Pages outside the model screens that show one dealer's data: (name, url for a campaign and dealer).
+DEALER_PAGES = [
+    ("packet", lambda campaign, dealer: f"/admin/packet/?campaign={campaign.id}&dealer={dealer.id}"),
+]
+
+
+@pytest.mark.parametrize("name,page", DEALER_PAGES, ids=[n for n, _ in DEALER_PAGES])
+def test_it_returns_404_for_another_dealers_page(client_for, personas, name, page):
+    outsiders = [(personas.coord_a, personas.dealer_b), (personas.coach, personas.dealer_b),
+                 (personas.rm, personas.dealer_c), (personas.coord_c, personas.dealer_a)]
+    for user, dealer in outsiders:
+        assert client_for(user).get(page(personas.campaign, dealer)).status_code == 404, user.username

@@ -1,0 +1,87 @@
+"""/admin/packet/: the 现场辅导资料包 of one dealer, one click from the gates page and a coaching visit.
+
+Campaign and dealer are loaded through the one dealer-scoping helper (another dealer's user gets
+404); the sections are read as the user who asked. A finished packet is kept under the hash of
+everything printed in it (reports.packet.fingerprint), so a second download is instant and a
+changed record makes a new one.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from flask import abort, current_app, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Campaign, Dealer, Participation, db
+from models.scoping import get_or_404
+from reports.packet import PacketError, assemble, dealer_packet, fingerprint
+
+PACKET_ROLES = frozenset({"hq_admin", "regional_manager", "coach", "dealer_coordinator"})
+KEPT_PACKETS = 50  # newest files kept in the packet folder
+
+
+def packet_dir() -> Path:
+    folder = Path(current_app.config.get("PACKET_DIR") or Path(current_app.instance_path) / "packets")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def keep(pdf: bytes, path: Path) -> None:
+    """Write atomically (a reader never sees half a file), then drop all but the newest files."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, path)
+    kept = sorted(path.parent.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEPT_PACKETS:]:
+        old.unlink(missing_ok=True)
+
+
+def pdf_download(path: Path, title: str) -> Any:
+    response = send_file(path, mimetype="application/pdf", max_age=0)
+    response.headers["Content-Disposition"] = \
+        f"inline; filename=\"packet.pdf\"; filename*=UTF-8''{quote(title)}.pdf"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+class PacketView(BaseView):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("name", "现场辅导资料包")
+        kwargs.setdefault("endpoint", "packet")
+        super().__init__(**kwargs)
+
+    def is_visible(self) -> bool:
+        return False  # reached from a dealer's row on the gates page and from coaching visits
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    def _allowed(self) -> None:
+        if current_user.role not in PACKET_ROLES:
+            abort(403)
+
+    @expose("/")
+    def index(self):
+        self._allowed()
+        campaign = get_or_404(Campaign, request.args.get("campaign"), current_user)
+        dealer = get_or_404(Dealer, request.args.get("dealer"), current_user)
+        if db.session.scalar(select(Participation.id).where(Participation.campaign_id == campaign.id,
+                                                            Participation.dealer_id == dealer.id)) is None:
+            abort(404)
+        packet = dealer_packet(campaign, dealer, current_user)
+        path = packet_dir() / f"{fingerprint([packet])}.pdf"
+        if not path.is_file():
+            try:
+                pdf = assemble([packet], wkhtmltopdf=current_app.config["WKHTMLTOPDF"])
+            except PacketError as exc:
+                return self.render("admin/packet_error.html", message=str(exc)), 503
+            keep(pdf, path)
+        return pdf_download(path, f"现场辅导资料包-{dealer.name}-{campaign.name}")

@@ -1,0 +1,303 @@
+"""现场辅导资料包: every paper a coach takes to a dealer, as one PDF; and all dealers' for HQ.
+
+A packet is a list of sections (plan, daily flow, training, invitations, sign-in sheets, blank
+forms, the duties checklist, the visit record). Each section is cut into parts of a few documents;
+the parts render in parallel, one wkhtmltopdf process per part and as many at once as the machine
+has cores, then pypdf merges them behind a cover and a table of contents whose page numbers are
+known only once every part has been counted. Bookmarks name each dealer and section; every page
+is stamped "第 N 页 / 共 M 页 · dealer · campaign".
+
+The assembly (`assemble`) knows nothing about Flask: sections arrive as finished HTML. Building
+them (`dealer_sections`) reads the database only through the dealer-scoping helper, as the user
+who asked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import render_template
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import or_, select
+
+from models import (Campaign, CoachingVisit, CustomerInvitation, DailyFlow, Dealer, Feedback, PlanMeeting,
+                    SignIn, TrainingSession, User, db)
+from models.execution import FEEDBACK_ITEMS
+from models.reporting import DEALER_DUTIES
+from models.scoping import scoped
+from web import LOCAL_TZ
+
+from .pdf import PdfError, page_label, render_pdf, stamp_writer
+from .printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, PrintTable, make_field,
+                       print_document, printable_columns, work_order_document)
+
+# The seed's set, in print order (DESIGN §2; seed 000: 活动计划, 每日流程, 培训, 顾客名单, 签到,
+# 信息反馈, 检测报告 一式三联, 特约店十项工作, 现场辅导).
+SECTIONS: dict[str, str] = {
+    "plan": "活动计划与目标",
+    "daily_flow": "活动每日流程（组长、副组长）",
+    "training": "培训项目与受训人员",
+    "invitations": "顾客名单",
+    "sign_in": "顾客签到表",
+    "feedback": "顾客信息回馈表（空白）",
+    "work_order": "免费检测报告（空白，一式三联）",
+    "duties": "特约店十项工作检查表",
+    "visit": "现场辅导记录",
+}
+BLANK_COPIES = {"feedback": 5, "work_order": 5}  # **default** blank copies to take along
+DOCS_PER_PART = 8  # documents per wkhtmltopdf call: small enough to spread over the cores
+FRONT_PAGES = 2    # cover + one contents page, checked after rendering
+
+
+class PacketError(RuntimeError):
+    """A section could not be rendered; the message names it. No file is produced."""
+
+
+# --- assembly (no Flask, no database) -------------------------------------------------------------
+@dataclass
+class Part:
+    html: str
+    landscape: bool = False
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    parts: list[Part]
+
+
+@dataclass
+class DealerPacket:
+    dealer: str
+    campaign: str
+    sections: list[Section]
+    # HTML of the cover and contents, given [(section title, first page number)]
+    front: Callable[[list[tuple[str, int]]], str]
+    pages: list[int] = field(default_factory=list)  # filled in: page count of each part
+
+
+def fingerprint(packets: Iterable[DealerPacket]) -> str:
+    """Same inputs, same packet: the hash of every section's HTML and the names it is stamped with."""
+    digest = hashlib.sha256(b"packet-v1")
+    for packet in packets:
+        digest.update(f"\0{packet.dealer}\0{packet.campaign}".encode())
+        for section in packet.sections:
+            digest.update(f"\0{section.key}\0{section.title}".encode())
+            for part in section.parts:
+                digest.update(b"\0L" if part.landscape else b"\0P")
+                digest.update(part.html.encode())
+    return digest.hexdigest()
+
+
+def _pages(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def assemble(packets: list[DealerPacket], *, wkhtmltopdf: str = "/usr/bin/wkhtmltopdf",
+             workers: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> bytes:
+    """One PDF of `packets`, in order; PacketError naming the section when a part fails."""
+    jobs = [(p, s, k) for p, packet in enumerate(packets)
+            for s, section in enumerate(packet.sections) for k in range(len(section.parts))]
+    total = len(jobs) + len(packets)
+    done = 0
+    rendered: dict[tuple[int, int, int], bytes] = {}
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        # threads suffice: each one waits on its own wkhtmltopdf process, where the work happens
+        futures = {pool.submit(render_pdf, packets[p].sections[s].parts[k].html, wkhtmltopdf=wkhtmltopdf,
+                               landscape=packets[p].sections[s].parts[k].landscape, stamp=False): (p, s, k)
+                   for p, s, k in jobs}
+        for future in as_completed(futures):
+            p, s, k = futures[future]
+            try:
+                rendered[(p, s, k)] = future.result()
+            except PdfError as exc:
+                for other in futures:
+                    other.cancel()
+                raise PacketError(f"资料包中的“{packets[p].sections[s].title}”生成失败：{exc}") from exc
+            done += 1
+            if progress:
+                progress(done, total)
+        fronts = _render_fronts(pool, packets, rendered, wkhtmltopdf)
+    if progress:
+        progress(total, total)
+    return _merge(packets, fronts, rendered)
+
+
+def _render_fronts(pool: ThreadPoolExecutor, packets: list[DealerPacket],
+                   rendered: dict[tuple[int, int, int], bytes], wkhtmltopdf: str) -> list[bytes]:
+    """Covers and contents; re-rendered when a contents page count differs from the guess."""
+    counts = {key: _pages(pdf) for key, pdf in rendered.items()}
+    front_pages = [FRONT_PAGES] * len(packets)
+    for _ in range(3):
+        html, start = [], 1
+        for p, packet in enumerate(packets):
+            page = start + front_pages[p]
+            toc = []
+            for s, section in enumerate(packet.sections):
+                toc.append((section.title, page))
+                page += sum(counts[(p, s, k)] for k in range(len(section.parts)))
+            html.append(packet.front(toc))
+            start = page
+        try:
+            fronts = list(pool.map(lambda h: render_pdf(h, wkhtmltopdf=wkhtmltopdf, stamp=False), html))
+        except PdfError as exc:
+            raise PacketError(f"资料包的封面与目录生成失败：{exc}") from exc
+        actual = [_pages(pdf) for pdf in fronts]
+        if actual == front_pages:
+            return fronts
+        front_pages = actual
+    raise PacketError("资料包的目录页数无法确定")
+
+
+def _merge(packets: list[DealerPacket], fronts: list[bytes],
+           rendered: dict[tuple[int, int, int], bytes]) -> bytes:
+    writer = PdfWriter()
+    labels: list[str] = []
+
+    def add(pdf: bytes) -> int:
+        first = len(writer.pages)
+        writer.append(PdfReader(io.BytesIO(pdf)), import_outline=False)
+        return first
+
+    for p, packet in enumerate(packets):
+        first = add(fronts[p])
+        dealer_mark = writer.add_outline_item(title=packet.dealer, page_number=first, is_open=False)
+        for s, section in enumerate(packet.sections):
+            starts = [add(rendered[(p, s, k)]) for k in range(len(section.parts))]
+            writer.add_outline_item(title=section.title, page_number=starts[0], parent=dealer_mark)
+        labels += [packet.dealer] * (len(writer.pages) - len(labels))
+    total = len(writer.pages)
+    campaign = {p.dealer: p.campaign for p in packets}
+    stamp_writer(writer, [f"{page_label(n, total)} · {dealer} · {campaign[dealer]}"
+                          for n, dealer in enumerate(labels, start=1)])
+    writer.page_mode = "/UseOutlines"
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# --- the sections of one dealer, read as `user` -----------------------------------------------------
+def _records(model: type, campaign: Campaign, dealer: Dealer, user: User, order: Any,
+             hq_level: bool = False) -> list[Any]:
+    own = model.dealer_id == dealer.id
+    stmt = select(model).where(model.campaign_id == campaign.id,
+                               or_(own, model.dealer_id.is_(None)) if hq_level else own)
+    return list(db.session.scalars(scoped(stmt, model, user).order_by(order, model.id)))
+
+
+def _parts(docs: list[Any], render: Callable[[list[Any]], str], landscape: bool = False) -> list[Part]:
+    return [Part(render(docs[i:i + DOCS_PER_PART]), landscape)
+            for i in range(0, len(docs), DOCS_PER_PART)]
+
+
+def _page(template: str, **context: Any) -> str:
+    return render_template(template, for_pdf=True, landscape=context.pop("landscape", False), **context)
+
+
+def _records_html(docs: list[PrintDocument], landscape: bool = False) -> str:
+    return _page("reports/packet_part.html", docs=docs, kind="record", landscape=landscape)
+
+
+def _documents(model: type, rows: list[Any], title: str, defaults: dict[str, Any]) -> list[PrintDocument]:
+    docs = [print_document(model, row, title=title) for row in rows] \
+        or [print_document(model, None, title=title, defaults=defaults)]
+    for doc in docs:
+        doc.printed_at = ""  # the cover says when the packet was made; the parts stay cacheable
+    return docs
+
+
+def _invitation_table(rows: list[CustomerInvitation]) -> PrintDocument:
+    cols = [(k, c, r) for k, c, r in printable_columns(CustomerInvitation)
+            if k not in {"campaign", "dealer", "customer", "source"}]
+    table = PrintTable(key="invitations", label=SECTIONS["invitations"],
+                       columns=[make_field(k, c, blank=True) for k, c, _ in cols],
+                       rows=[[make_field(k, c, getattr(row, k)) for k, c, _ in cols] for row in rows])
+    return PrintDocument(title=f"顾客名单（共 {len(rows)} 人）", blank=False, fields=[], tables=[table],
+                         header={})
+
+
+def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
+                    copies: dict[str, int] | None = None) -> list[Section]:
+    copies = {**BLANK_COPIES, **(copies or {})}
+    defaults = {"dealer": dealer, "campaign": campaign}
+    sections: list[Section] = []
+
+    def add(key: str, parts: list[Part]) -> None:
+        if parts:
+            sections.append(Section(key, SECTIONS[key], parts))
+
+    plans = _records(PlanMeeting, campaign, dealer, user, PlanMeeting.held_on, hq_level=True)
+    add("plan", _parts(_documents(PlanMeeting, plans, "活动计划会议表", defaults), _records_html))
+    flows = _records(DailyFlow, campaign, dealer, user, DailyFlow.day)
+    add("daily_flow", _parts(_documents(DailyFlow, flows, "活动每日流程工作", defaults), _records_html))
+    trainings = _records(TrainingSession, campaign, dealer, user, TrainingSession.held_on)
+    add("training", _parts(_documents(TrainingSession, trainings, "活动培训项目", defaults), _records_html))
+
+    invitations = _records(CustomerInvitation, campaign, dealer, user, CustomerInvitation.name)
+    add("invitations", [Part(_page("reports/packet_part.html", docs=[_invitation_table(invitations)],
+                                   kind="table", landscape=True), landscape=True)])
+    sheet = print_document(SignIn, None, title="顾客签到表", defaults=defaults)
+    sheet.fields = [f for f in sheet.fields if f.key not in SIGN_IN_SHEET_SKIP]
+    rows = [{"name": i.name, "mobile": i.mobile or "", "plate": i.plate or ""} for i in invitations]
+    rows += [{}] * (-len(rows) % SIGN_IN_SHEET_ROWS or (0 if rows else SIGN_IN_SHEET_ROWS))
+    add("sign_in", [Part(_page("reports/packet_part.html", docs=[sheet], rows=rows, kind="sign_in",
+                               landscape=True), landscape=True)])
+
+    feedback = _documents(Feedback, [], "顾客信息回馈表", defaults)[0]
+    ratings = feedback.table("ratings")
+    for row, item in zip(ratings.rows, FEEDBACK_ITEMS, strict=False):
+        row[0].text = item
+    add("feedback", _parts([feedback] * copies["feedback"], _records_html))
+    order = work_order_document(None, campaign=campaign, defaults=defaults)
+    add("work_order", _parts([order] * copies["work_order"],
+                             lambda docs: _page("reports/packet_part.html", docs=docs, kind="work_order")))
+
+    checklist = _documents(CoachingVisit, [], "特约店十项工作检查表", defaults)[0]
+    duties = checklist.table("duties")
+    duties.rows = [[make_field(c.key, _column(CoachingVisit, "duties", c.key),
+                               duty if c.key == "duty" else None) for c in duties.columns]
+                   for duty in DEALER_DUTIES]
+    add("duties", [Part(_records_html([checklist]))])
+    visits = _records(CoachingVisit, campaign, dealer, user, CoachingVisit.visit_on)
+    if visits:
+        add("visit", _parts(_documents(CoachingVisit, visits, "现场辅导记录", defaults), _records_html))
+    return sections
+
+
+def _column(model: type, relationship: str, key: str) -> Any:
+    child = sa_inspect(model).relationships[relationship].mapper
+    return child.columns[key]
+
+
+def front_page(campaign: Campaign, dealer: Dealer, user: User) -> Callable[[list[tuple[str, int]]], str]:
+    """The cover (campaign, theme, window, dealer, coach, visit date) and contents of a packet."""
+    visit = db.session.scalar(scoped(select(CoachingVisit).where(
+        CoachingVisit.campaign_id == campaign.id, CoachingVisit.dealer_id == dealer.id), CoachingVisit, user)
+        .order_by(CoachingVisit.visit_on.desc()).limit(1))
+    if visit is not None:
+        coach = str(visit.coach)
+    else:
+        coaches = db.session.scalars(select(User).where(User.coached_dealers.any(Dealer.id == dealer.id))
+                                     .order_by(User.id)).all()
+        coach = "、".join(str(c) for c in coaches)
+    cover = {"campaign": campaign.name, "theme": campaign.theme or "",
+             "window": f"{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}",
+             "dealer": dealer.name, "coach": coach,
+             "visit_on": f"{visit.visit_on:%Y-%m-%d}" if visit is not None else "",
+             "made_at": dt.datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")}
+    return lambda toc: _page("reports/packet_front.html", cover=cover, toc=toc)
+
+
+def dealer_packet(campaign: Campaign, dealer: Dealer, user: User, **options: Any) -> DealerPacket:
+    return DealerPacket(dealer=dealer.name, campaign=campaign.name,
+                        sections=dealer_sections(campaign, dealer, user, **options),
+                        front=front_page(campaign, dealer, user))

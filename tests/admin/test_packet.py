@@ -1,0 +1,143 @@
+"""现场辅导资料包 over HTTP: one dealer's packet, its sections, stamps, safety and isolation."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from models import (CoachingVisit, CustomerInvitation, DailyFlow, PlanGoal, PlanMeeting, Trainee,
+                    TrainingSession, db)
+from reports import packet as packet_module
+from reports.packet import SECTIONS
+from reports.pdf import PdfError
+from tests.reports.test_pdf import RADICALS, has_page_number, page_count, pdftotext
+
+
+@pytest.fixture(autouse=True)
+def packet_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "PACKET_DIR", str(tmp_path / "packets"))
+    return tmp_path / "packets"
+
+
+@pytest.fixture
+def records(personas):
+    kw = dict(campaign=personas.campaign, dealer=personas.dealer_a)
+    meeting = PlanMeeting(held_on=dt.date(2014, 1, 5), chair="王经理", **kw)
+    meeting.goals = [PlanGoal(metric="进厂台次", target=128, unit="台次")]
+    training = TrainingSession(kind="dealer", held_on=dt.date(2014, 1, 10), trainer="李老师", **kw)
+    training.trainees = [Trainee(name="服务顾问甲", score=92)]
+    db.session.add_all([
+        meeting, training,
+        DailyFlow(day=dt.date(2014, 1, 15), leader="赵组长", deputy="钱副组长", **kw),
+        CustomerInvitation(name="张伟", mobile="13911112222", plate="京A12345", **kw),
+        CustomerInvitation(name="车", mobile="13911113333", **kw),
+        CoachingVisit(visit_on=dt.date(2014, 1, 20), coach=personas.coach, **kw),
+    ])
+    db.session.commit()
+
+
+def url(personas, dealer=None):
+    return f"/admin/packet/?campaign={personas.campaign.id}&dealer={(dealer or personas.dealer_a).id}"
+
+
+def test_it_builds_the_dealer_packet(client_for, personas, records, packet_dir):
+    response = client_for(personas.coach).get(url(personas))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = response.get_data()
+    total = page_count(pdf)
+    text = pdftotext(pdf)
+    contents = pdftotext(pdf, 2)
+    titles = list(SECTIONS.values())
+    positions = [contents.find(title) for title in titles]
+    assert -1 not in positions and positions == sorted(positions), contents
+    for number in range(1, total + 1):
+        page = pdftotext(pdf, number)
+        assert has_page_number(page, number, total), number
+        assert "北京甲特约店" in page and "2014车主回娘家" in page, number
+    for word in ["现场辅导资料包", "张伟", "赵组长", "钱副组长", "李老师", "服务顾问甲", "第一联", "第三联",
+                 "客户使用环境管理", "配合现场辅导", "测试coach"]:
+        assert word in text, word
+    assert re.search(r"^车$", text, re.M)  # a customer named 车, exactly as stored
+    assert RADICALS.findall(text) == []
+    assert len(list(packet_dir.glob("*.pdf"))) == 1
+    # the contents and the bookmarks point at the right pages
+    reader = PdfReader(io.BytesIO(pdf))
+    dealer, sections = reader.outline[0], reader.outline[1]
+    assert dealer.title == "北京甲特约店"
+    for mark in sections:
+        page = reader.get_destination_page_number(mark) + 1
+        assert re.search(rf"{re.escape(mark.title)}\s*第\s*{page}\s*页", contents), (mark.title, page)
+        assert pdftotext(pdf, page).strip(), mark.title
+    assert [m.title for m in sections] == list(SECTIONS.values())
+
+
+def test_it_returns_404_for_another_dealers_packet(client_for, personas, records):
+    for user in (personas.coord_b, personas.coord_c, personas.sa_b):
+        assert client_for(user).get(url(personas)).status_code in (403, 404)
+    assert client_for(personas.coord_b).get(url(personas)).status_code == 404
+    assert client_for(personas.coach).get(url(personas, personas.dealer_b)).status_code == 404
+    assert client_for(personas.hq).get(
+        f"/admin/packet/?campaign={personas.campaign.id}&dealer=abc").status_code == 404
+
+
+def test_it_serves_the_kept_packet_until_a_record_changes(client_for, personas, records, packet_dir,
+                                                          monkeypatch):
+    client = client_for(personas.coord_a)
+    first = client.get(url(personas)).get_data()
+    calls = []
+    monkeypatch.setattr(packet_module, "render_pdf", lambda *a, **k: calls.append(1) or b"")
+    assert client.get(url(personas)).get_data() == first and calls == []
+    invitation = db.session.query(CustomerInvitation).filter_by(name="张伟").one()
+    invitation.plate = "京B54321"
+    db.session.commit()
+    monkeypatch.undo()
+    monkeypatch.setitem(client.http.application.config, "PACKET_DIR", str(packet_dir))
+    assert "京B54321" in pdftotext(client.get(url(personas)).get_data())
+    assert len(list(packet_dir.glob("*.pdf"))) == 2
+
+
+def test_it_names_the_failing_section_and_keeps_no_file(client_for, personas, records, packet_dir,
+                                                        monkeypatch):
+    real = packet_module.render_pdf
+
+    def failing(html, **kwargs):
+        if "赵组长" in html:
+            raise PdfError("生成 PDF 超时（超过 120 秒）")
+        return real(html, **kwargs)
+
+    monkeypatch.setattr(packet_module, "render_pdf", failing)
+    response = client_for(personas.coach).get(url(personas))
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    body = response.get_data(as_text=True)
+    assert SECTIONS["daily_flow"] in body and "超时" in body
+    assert list(packet_dir.glob("*")) == []
+
+
+def test_it_prints_hostile_records_as_inert_text(client_for, personas, listener, packet_dir):
+    port = listener.server_port
+    hostile = (f'<script>document.write("脚本")</script><meta name="pdfkit-orientation" content="Landscape">'
+               f'<img src="file:///etc/passwd"><iframe src="http://127.0.0.1:{port}/"></iframe>')
+    db.session.add(DailyFlow(campaign=personas.campaign, dealer=personas.dealer_a, day=dt.date(2014, 1, 16),
+                             leader="孙组长", issues=hostile))
+    db.session.commit()
+    pdf = client_for(personas.hq).get(url(personas)).get_data()
+    text = pdftotext(pdf)
+    assert "<script>" in text and "<iframe" in text and "file:///etc/passwd" in text
+    assert "root:" not in text
+    assert listener.hits == []
+    assert all(float(p.mediabox.width) < float(p.mediabox.height)
+               for p in PdfReader(io.BytesIO(pdf)).pages[:2])
+
+
+def test_it_links_the_packet_from_the_gates_page_and_the_visits(client_for, personas, records):
+    gates = client_for(personas.coach).get(f"/admin/gates/?campaign={personas.campaign.id}")
+    html = gates.get_data(as_text=True)
+    assert url(personas).replace("&", "&amp;") in html
+    assert url(personas, personas.dealer_b).replace("&", "&amp;") not in html
+    visits = client_for(personas.coach).get("/admin/coaching_visit/").get_data(as_text=True)
+    assert url(personas).replace("&", "&amp;") in visits
+    assert "现场辅导资料包" not in client_for(personas.sa_a).get(
+        f"/admin/gates/?campaign={personas.campaign.id}").get_data(as_text=True)
