@@ -23,7 +23,7 @@ from models.schedules import KPI_LABELS, latest_kpis, local_date, smtp_mailer
 from models.scoping import may_see_dealer, parse_id
 from models.base import utcnow
 
-from .packet import PACKET_ROLES
+from .packet import CAMPAIGN_PACKET_ROLES, PACKET_ROLES
 
 
 CAMPAIGN_GATE_ROLES = frozenset({"hq_admin", "regional_manager"})
@@ -99,6 +99,7 @@ class GateView(BaseView):
         html = self.render("admin/gates.html", campaigns=campaigns, campaign=campaign, phases=PHASES,
                            rows=self._rows(campaign) if campaign else None, error=error,
                            may_packet=current_user.role in PACKET_ROLES,
+                           may_campaign_packet=current_user.role in CAMPAIGN_PACKET_ROLES,
                            run_url=f"{ui}/runs/flow-run/{campaign.flow_run_id}"
                            if campaign and campaign.flow_run_id else None)
         return html, status

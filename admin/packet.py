@@ -7,38 +7,29 @@ changed record makes a new one.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from flask import abort, current_app, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import select
 
 from models import Campaign, Dealer, Participation, db
 from models.scoping import get_or_404
+from reports import packet_job
 from reports.packet import PacketError, assemble, dealer_packet, fingerprint
+from reports.packet_job import keep
 
 PACKET_ROLES = frozenset({"hq_admin", "regional_manager", "coach", "dealer_coordinator"})
-KEPT_PACKETS = 50  # newest files kept in the packet folder
+CAMPAIGN_PACKET_ROLES = frozenset({"hq_admin"})
 
 
 def packet_dir() -> Path:
     folder = Path(current_app.config.get("PACKET_DIR") or Path(current_app.instance_path) / "packets")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def keep(pdf: bytes, path: Path) -> None:
-    """Write atomically (a reader never sees half a file), then drop all but the newest files."""
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, path)
-    kept = sorted(path.parent.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[KEPT_PACKETS:]:
-        old.unlink(missing_ok=True)
 
 
 def pdf_download(path: Path, title: str) -> Any:
@@ -85,3 +76,30 @@ class PacketView(BaseView):
                 return self.render("admin/packet_error.html", message=str(exc)), 503
             keep(pdf, path)
         return pdf_download(path, f"现场辅导资料包-{dealer.name}-{campaign.name}")
+
+    # --- the whole campaign, for HQ: a background job ------------------------------------------
+    def _campaign(self) -> Campaign:
+        if current_user.role not in CAMPAIGN_PACKET_ROLES:
+            abort(403)
+        return get_or_404(Campaign, request.values.get("campaign"), current_user)
+
+    @expose("/campaign/", methods=("GET", "POST"))
+    def campaign_view(self):
+        campaign = self._campaign()
+        if request.method == "POST":
+            if not packet_job.start(current_app._get_current_object(), packet_dir(), campaign.id,
+                                    current_user.id):
+                flash("全活动资料包正在生成，请稍候。", "info")
+            return redirect(url_for(".campaign_view", campaign=campaign.id))
+        state = packet_job.read_state(packet_dir(), campaign.id)
+        ready = state is not None and state.get("state") == "done" and (packet_dir() / state["file"]).is_file()
+        return self.render("admin/packet_campaign.html", campaign=campaign, state=state, ready=ready,
+                           running=packet_job.running(state))
+
+    @expose("/campaign.pdf")
+    def campaign_pdf_view(self):
+        campaign = self._campaign()
+        state = packet_job.read_state(packet_dir(), campaign.id)
+        if state is None or state.get("state") != "done" or not (packet_dir() / state["file"]).is_file():
+            abort(404)
+        return pdf_download(packet_dir() / state["file"], f"现场辅导资料包-{campaign.name}-全部特约店")

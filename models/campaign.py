@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
-from .forms_rules import Validated, check, ordered, required, stored_value
+from .forms_rules import Validated, between, check, ordered, required, stored_value
 
 FIXED_TEMPLATE = "已定版的模板不可修改，请新建版本"
 
@@ -29,6 +29,21 @@ PHASES = {
     "closed": "已结束",
 }
 PHASE_ORDER = list(PHASES)
+# 现场辅导资料包 sections, in print order: the seed's set (seed 000: 活动计划, 每日流程, 培训, 顾客名单,
+# 签到, 信息反馈, 检测报告 一式三联, 特约店十项工作, 现场辅导); HQ may pick fewer per campaign.
+PACKET_SECTIONS = {
+    "plan": "活动计划与目标",
+    "daily_flow": "活动每日流程（组长、副组长）",
+    "training": "培训项目与受训人员",
+    "invitations": "顾客名单",
+    "sign_in": "顾客签到表",
+    "feedback": "顾客信息回馈表（空白）",
+    "work_order": "免费检测报告（空白，一式三联）",
+    "duties": "特约店十项工作检查表",
+    "visit": "现场辅导记录",
+}
+PACKET_COPIES = 5  # **default** blank feedback forms and work orders per packet
+MAX_PACKET_COPIES = 200
 
 
 class Campaign(Validated, Record, Base):
@@ -49,7 +64,21 @@ class Campaign(Validated, Record, Base):
         "检测项目模板", ForeignKey("checklist_template.id"), index=True)
     checklist_template: Mapped[ChecklistTemplate | None] = relationship(
         foreign_keys=[checklist_template_id])
+    packet_sections: Mapped[str | None] = field(
+        "资料包章节", String(200), choices=PACKET_SECTIONS, multiple=True,
+        help="现场辅导资料包包含的章节；留空为全部章节")
+    packet_feedback_copies: Mapped[int | None] = field(
+        "资料包空白回馈表份数", Integer, help=f"留空为 {PACKET_COPIES} 份")
+    packet_work_order_copies: Mapped[int | None] = field(
+        "资料包空白检测报告份数", Integer, help=f"一式三联；留空为 {PACKET_COPIES} 份")
     participations: Mapped[list[Participation]] = relationship(back_populates="campaign")
+
+    def packet_plan(self) -> tuple[list[str], dict[str, int]]:
+        """The sections of this campaign's packets, in print order, and the blank copies of each."""
+        chosen = {k for k in (self.packet_sections or "").split(",") if k in PACKET_SECTIONS}
+        sections = [k for k in PACKET_SECTIONS if not chosen or k in chosen]
+        copies = {"feedback": self.packet_feedback_copies, "work_order": self.packet_work_order_copies}
+        return sections, {k: PACKET_COPIES if v is None else v for k, v in copies.items()}
 
     def __str__(self) -> str:
         return self.name
@@ -84,7 +113,9 @@ class Campaign(Validated, Record, Base):
                   ordered("baseline_starts_on", "baseline_ends_on"),
                   check(_baseline_before_window, "baseline_ends_on"),
                   ordered("ends_on", "first_copy_deadline"),
-                  check(_keeps_fixed_template, "checklist_template"))
+                  check(_keeps_fixed_template, "checklist_template"),
+                  between("packet_feedback_copies", 0, MAX_PACKET_COPIES),
+                  between("packet_work_order_copies", 0, MAX_PACKET_COPIES))
 
 
 class Participation(DealerOwned, Record, Base):

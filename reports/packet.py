@@ -27,8 +27,9 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
 
-from models import (Campaign, CoachingVisit, CustomerInvitation, DailyFlow, Dealer, Feedback, PlanMeeting,
-                    SignIn, TrainingSession, User, db)
+from models import (Campaign, CoachingVisit, CustomerInvitation, DailyFlow, Dealer, Feedback, Participation,
+                    PlanMeeting, SignIn, TrainingSession, User, db)
+from models.campaign import PACKET_SECTIONS
 from models.execution import FEEDBACK_ITEMS
 from models.reporting import DEALER_DUTIES
 from models.scoping import scoped
@@ -38,21 +39,8 @@ from .pdf import PdfError, page_label, render_pdf, stamp_writer
 from .printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, PrintTable, make_field,
                        print_document, printable_columns, work_order_document)
 
-# The seed's set, in print order (DESIGN §2; seed 000: 活动计划, 每日流程, 培训, 顾客名单, 签到,
-# 信息反馈, 检测报告 一式三联, 特约店十项工作, 现场辅导).
-SECTIONS: dict[str, str] = {
-    "plan": "活动计划与目标",
-    "daily_flow": "活动每日流程（组长、副组长）",
-    "training": "培训项目与受训人员",
-    "invitations": "顾客名单",
-    "sign_in": "顾客签到表",
-    "feedback": "顾客信息回馈表（空白）",
-    "work_order": "免费检测报告（空白，一式三联）",
-    "duties": "特约店十项工作检查表",
-    "visit": "现场辅导记录",
-}
-BLANK_COPIES = {"feedback": 5, "work_order": 5}  # **default** blank copies to take along
-DOCS_PER_PART = 8  # documents per wkhtmltopdf call: small enough to spread over the cores
+DOCS_PER_PART = 8     # documents per wkhtmltopdf call: small enough to spread over the cores
+ROWS_PER_PART = 200   # list rows per call (invitation list, sign-in sheets): about 10 pages
 FRONT_PAGES = 2    # cover + one contents page, checked after rendering
 
 
@@ -215,25 +203,32 @@ def _documents(model: type, rows: list[Any], title: str, defaults: dict[str, Any
     return docs
 
 
-def _invitation_table(rows: list[CustomerInvitation]) -> PrintDocument:
+def _row_parts(rows: list[Any]) -> list[list[Any]]:
+    return [rows[i:i + ROWS_PER_PART] for i in range(0, len(rows), ROWS_PER_PART)] or [[]]
+
+
+def _invitation_table(everyone: list[CustomerInvitation], rows: list[CustomerInvitation],
+                      part: int) -> PrintDocument:
     cols = [(k, c, r) for k, c, r in printable_columns(CustomerInvitation)
             if k not in {"campaign", "dealer", "customer", "source"}]
-    table = PrintTable(key="invitations", label=SECTIONS["invitations"],
+    table = PrintTable(key="invitations", label=PACKET_SECTIONS["invitations"],
                        columns=[make_field(k, c, blank=True) for k, c, _ in cols],
                        rows=[[make_field(k, c, getattr(row, k)) for k, c, _ in cols] for row in rows])
-    return PrintDocument(title=f"顾客名单（共 {len(rows)} 人）", blank=False, fields=[], tables=[table],
-                         header={})
+    title = f"顾客名单（共 {len(everyone)} 人）" if part == 0 else "顾客名单（续）"
+    return PrintDocument(title=title, blank=False, fields=[], tables=[table], header={})
 
 
 def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
                     copies: dict[str, int] | None = None) -> list[Section]:
-    copies = {**BLANK_COPIES, **(copies or {})}
+    """The sections HQ chose for this campaign (Campaign.packet_plan), built for `dealer`."""
+    chosen, planned = campaign.packet_plan()
+    copies = {**planned, **(copies or {})}
     defaults = {"dealer": dealer, "campaign": campaign}
     sections: list[Section] = []
 
     def add(key: str, parts: list[Part]) -> None:
-        if parts:
-            sections.append(Section(key, SECTIONS[key], parts))
+        if parts and key in chosen:
+            sections.append(Section(key, PACKET_SECTIONS[key], parts))
 
     plans = _records(PlanMeeting, campaign, dealer, user, PlanMeeting.held_on, hq_level=True)
     add("plan", _parts(_documents(PlanMeeting, plans, "活动计划会议表", defaults), _records_html))
@@ -243,14 +238,17 @@ def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
     add("training", _parts(_documents(TrainingSession, trainings, "活动培训项目", defaults), _records_html))
 
     invitations = _records(CustomerInvitation, campaign, dealer, user, CustomerInvitation.name)
-    add("invitations", [Part(_page("reports/packet_part.html", docs=[_invitation_table(invitations)],
-                                   kind="table", landscape=True), landscape=True)])
+    add("invitations", [Part(_page("reports/packet_part.html", docs=[_invitation_table(invitations, rows, n)],
+                                   kind="table", landscape=True), landscape=True)
+                        for n, rows in enumerate(_row_parts(invitations))])
     sheet = print_document(SignIn, None, title="顾客签到表", defaults=defaults)
     sheet.fields = [f for f in sheet.fields if f.key not in SIGN_IN_SHEET_SKIP]
-    rows = [{"name": i.name, "mobile": i.mobile or "", "plate": i.plate or ""} for i in invitations]
-    rows += [{}] * (-len(rows) % SIGN_IN_SHEET_ROWS or (0 if rows else SIGN_IN_SHEET_ROWS))
-    add("sign_in", [Part(_page("reports/packet_part.html", docs=[sheet], rows=rows, kind="sign_in",
-                               landscape=True), landscape=True)])
+    lines = [{"name": i.name, "mobile": i.mobile or "", "plate": i.plate or ""} for i in invitations]
+    lines += [{}] * (-len(lines) % SIGN_IN_SHEET_ROWS or (0 if lines else SIGN_IN_SHEET_ROWS))
+    per_part = max(SIGN_IN_SHEET_ROWS, ROWS_PER_PART // SIGN_IN_SHEET_ROWS * SIGN_IN_SHEET_ROWS)
+    add("sign_in", [Part(_page("reports/packet_part.html", docs=[sheet], rows=lines[i:i + per_part], start=i,
+                               kind="sign_in", landscape=True), landscape=True)
+                    for i in range(0, len(lines), per_part)])
 
     feedback = _documents(Feedback, [], "顾客信息回馈表", defaults)[0]
     ratings = feedback.table("ratings")
@@ -301,3 +299,11 @@ def dealer_packet(campaign: Campaign, dealer: Dealer, user: User, **options: Any
     return DealerPacket(dealer=dealer.name, campaign=campaign.name,
                         sections=dealer_sections(campaign, dealer, user, **options),
                         front=front_page(campaign, dealer, user))
+
+
+def campaign_packets(campaign: Campaign, user: User, **options: Any) -> list[DealerPacket]:
+    """Every enrolled dealer's packet that `user` may see, by dealer code."""
+    dealers = db.session.scalars(scoped(select(Dealer).join(Participation, Participation.dealer_id == Dealer.id)
+                                        .where(Participation.campaign_id == campaign.id), Dealer, user)
+                                 .order_by(Dealer.code)).all()
+    return [dealer_packet(campaign, dealer, user, **options) for dealer in dealers]

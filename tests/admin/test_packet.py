@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
+import time
 
 import pytest
 from pypdf import PdfReader
@@ -11,7 +13,8 @@ from pypdf import PdfReader
 from models import (CoachingVisit, CustomerInvitation, DailyFlow, PlanGoal, PlanMeeting, Trainee,
                     TrainingSession, db)
 from reports import packet as packet_module
-from reports.packet import SECTIONS
+from reports import packet_job
+from models.campaign import PACKET_SECTIONS as SECTIONS
 from reports.pdf import PdfError
 from tests.reports.test_pdf import RADICALS, has_page_number, page_count, pdftotext
 
@@ -141,3 +144,73 @@ def test_it_links_the_packet_from_the_gates_page_and_the_visits(client_for, pers
     assert url(personas).replace("&", "&amp;") in visits
     assert "现场辅导资料包" not in client_for(personas.sa_a).get(
         f"/admin/gates/?campaign={personas.campaign.id}").get_data(as_text=True)
+
+
+def wait_for(predicate, seconds=120):
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_it_builds_the_campaign_packet_in_the_background(client_for, personas, records, packet_dir,
+                                                         monkeypatch):
+    release = threading.Event()
+    real = packet_job.campaign_packets
+
+    def held(*args, **kwargs):
+        release.wait(60)  # hold the job until the page has shown it running
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(packet_job, "campaign_packets", held)
+    hq = client_for(personas.hq)
+    page = f"/admin/packet/campaign/?campaign={personas.campaign.id}"
+    assert "生成全活动资料包" in hq.get(page).get_data(as_text=True)
+    started = hq.post("/admin/packet/campaign/", {"campaign": str(personas.campaign.id)}, csrf_from=page)
+    assert started.status_code == 302  # the request returns while the job runs
+    assert "正在生成" in hq.get(page).get_data(as_text=True)
+    assert hq.get(f"/admin/packet/campaign.pdf?campaign={personas.campaign.id}").status_code == 404
+    release.set()
+    wait_for(lambda: "下载全活动资料包" in hq.get(page).get_data(as_text=True))
+    pdf = hq.get(f"/admin/packet/campaign.pdf?campaign={personas.campaign.id}").get_data()
+    reader = PdfReader(io.BytesIO(pdf))
+    dealers = [mark.title for mark in reader.outline if not isinstance(mark, list)]
+    assert dealers == ["北京甲特约店", "北京乙特约店", "广州丙特约店"]
+    total = len(reader.pages)
+    for dealer in dealers:  # each dealer's pages carry its own name and the global numbering
+        number = reader.get_destination_page_number(
+            next(m for m in reader.outline if not isinstance(m, list) and m.title == dealer)) + 1
+        page_text = pdftotext(pdf, number)
+        assert dealer in page_text and has_page_number(page_text, number, total)
+        assert dealer in pdftotext(pdf, number + 1)  # its contents page
+
+
+def test_it_keeps_the_campaign_packet_for_hq(client_for, personas):
+    for user in (personas.coach, personas.coord_a, personas.rm):
+        client = client_for(user)
+        assert client.get(f"/admin/packet/campaign/?campaign={personas.campaign.id}").status_code == 403
+        assert client.get(f"/admin/packet/campaign.pdf?campaign={personas.campaign.id}").status_code == 403
+    assert client_for(personas.hq).get("/admin/packet/campaign/?campaign=999999").status_code == 404
+
+
+def test_it_builds_the_sections_and_copies_hq_chose(client_for, personas, records):
+    personas.campaign.packet_sections = "sign_in,work_order"
+    personas.campaign.packet_work_order_copies = 2
+    db.session.commit()
+    pdf = client_for(personas.coord_a).get(url(personas)).get_data()
+    reader = PdfReader(io.BytesIO(pdf))
+    assert [m.title for m in reader.outline[1]] == [SECTIONS["sign_in"], SECTIONS["work_order"]]
+    assert page_count(pdf) == 2 + 1 + 2 * 3  # cover, contents, one sign-in sheet, 2 triplicates
+
+
+def test_it_lets_hq_choose_the_packet_sections_on_the_campaign_screen(client_for, personas):
+    page = f"/admin/campaign/edit/?id={personas.campaign.id}"
+    html = client_for(personas.hq).get(page).get_data(as_text=True)
+    assert "资料包章节" in html and "资料包空白检测报告份数" in html
+    response = client_for(personas.hq).post(page, {
+        "name": personas.campaign.name, "type": "homecoming", "starts_on": "2014-01-15",
+        "ends_on": "2014-02-17", "packet_sections": ["plan", "duties"], "packet_work_order_copies": "500",
+        "version_id": str(personas.campaign.version_id)}, csrf_from=page)
+    assert "200" in response.get_data(as_text=True)  # refused: more copies than allowed
+    db.session.expire_all()
+    assert personas.campaign.packet_work_order_copies is None

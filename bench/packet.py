@@ -1,0 +1,109 @@
+"""Time a ~500-page 现场辅导资料包 against printing each document with its own wkhtmltopdf call.
+
+    .venv/bin/python bench/packet.py [--invitations N] [--work-orders N] [--workers N]
+
+One dealer gets a full campaign's records (daily flows, trainings, N invitations, coaching visits)
+and the packet asks for many blank copies, so that the packet is about 500 pages. Measured in the
+same run:
+  packet    reports.packet: sections in parts rendered in parallel, merged, stamped once;
+  baseline  the same documents one by one, each its own wkhtmltopdf call stamped on its own —
+            what downloading every print page of the admin one at a time costs.
+Prints pages, seconds, pages per second and the ratio baseline / packet.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invitations", type=int, default=2000)
+    parser.add_argument("--work-orders", type=int, default=60, help="blank triplicate copies")
+    parser.add_argument("--feedback", type=int, default=40, help="blank feedback copies")
+    parser.add_argument("--workers", type=int, default=None, help="default: os.cpu_count()")
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="bench-packet-")
+    os.environ["TEST_DATABASE_URL"] = f"sqlite:///{folder}/bench.db"
+    os.environ.setdefault("PREFECT_API_URL", "http://127.0.0.1:9/api")
+
+    from pypdf import PdfReader
+
+    from app import create_app
+    from config import TestConfig
+    from models import (Campaign, CoachingVisit, CustomerInvitation, DailyFlow, DailyFlowSlot, Dealer,
+                        Participation, Region, Trainee, TrainingSession, User, db)
+    from models.base import Base
+    from reports import packet
+    from reports.pdf import render_pdf
+
+    app = create_app(TestConfig())
+    with app.app_context(), app.test_request_context():
+        Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+        region = Region(code="N", name="华北区")
+        dealer = Dealer(code="A01", name="北京甲特约店", region=region)
+        campaign = Campaign(name="2014车主回娘家", type="homecoming", theme="车主回娘家 免费检测",
+                            starts_on=dt.date(2014, 1, 15), ends_on=dt.date(2014, 2, 17))
+        db.session.add_all([region, dealer, campaign])
+        db.session.flush()
+        db.session.add(Participation(campaign=campaign, dealer=dealer))
+        coach = User(username="coach", full_name="王辅导", role="coach")
+        coach.coached_dealers = [dealer]
+        hq = User(username="hq", full_name="总部", role="hq_admin")
+        db.session.add_all([coach, hq])
+        kw = dict(campaign=campaign, dealer=dealer)
+        for day in range(34):
+            flow = DailyFlow(day=campaign.starts_on + dt.timedelta(days=day), leader="赵组长",
+                             deputy="钱副组长", target_arrivals=40, **kw)
+            flow.slots = [DailyFlowSlot(starts_at=dt.time(8 + h), ends_at=dt.time(9 + h),
+                                        activity=f"接待与检测第{h + 1}段", station="前台", owner="孙")
+                          for h in range(8)]
+            db.session.add(flow)
+        for n in range(8):
+            training = TrainingSession(kind="dealer", held_on=dt.date(2014, 1, 5 + n), trainer="李老师", **kw)
+            training.trainees = [Trainee(name=f"服务顾问{k}", score=80 + k) for k in range(12)]
+            db.session.add(training)
+        db.session.add_all(CustomerInvitation(name=f"张伟{n}", mobile=f"139{n:08d}", plate=f"京A{n:05d}",
+                                              model="马自达6", mileage_km=56000, **kw)
+                           for n in range(args.invitations))
+        db.session.add(CoachingVisit(visit_on=dt.date(2014, 1, 20), coach=coach, **kw))
+        db.session.commit()
+        copies = {"work_order": args.work_orders, "feedback": args.feedback}
+
+        start = time.perf_counter()
+        built = packet.dealer_packet(campaign, dealer, hq, copies=copies)
+        pdf = packet.assemble([built], workers=args.workers)
+        packet_s = time.perf_counter() - start
+        pages = len(PdfReader(io.BytesIO(pdf)).pages)
+
+        # one call per record or blank copy; the invitation list and the sign-in sheets whole
+        packet.DOCS_PER_PART, packet.ROWS_PER_PART = 1, 10**9
+        singles = packet.dealer_packet(campaign, dealer, hq, copies=copies)
+        start = time.perf_counter()
+        single_pages = 0
+        for section in singles.sections:
+            for part in section.parts:
+                one = render_pdf(part.html, landscape=part.landscape)
+                single_pages += len(PdfReader(io.BytesIO(one)).pages)
+        baseline_s = time.perf_counter() - start
+        calls = sum(len(s.parts) for s in singles.sections)
+
+    print(f"cores: {os.cpu_count()}, workers: {args.workers or os.cpu_count()}")
+    print(f"packet:   {pages} pages in {packet_s:.2f} s = {pages / packet_s:.1f} pages/s "
+          f"({sum(len(s.parts) for s in built.sections) + 1} wkhtmltopdf calls in parallel)")
+    print(f"baseline: {single_pages} pages in {baseline_s:.2f} s = {single_pages / baseline_s:.1f} pages/s "
+          f"({calls} documents, one wkhtmltopdf call each)")
+    print(f"ratio baseline / packet: {baseline_s / packet_s:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
