@@ -67,8 +67,9 @@ class DealerPacket:
     dealer: str
     campaign: str
     sections: list[Section]
-    # HTML of the cover and contents, given [(section title, first page number)]
-    front: Callable[[list[tuple[str, int]]], str]
+    # HTML of the cover and contents, given [(section title, first page number)] and the time
+    # printed on the cover ("" for the fingerprint)
+    front: Callable[..., str]
     pages: list[int] = field(default_factory=list)  # filled in: page count of each part
 
 
@@ -77,6 +78,7 @@ def fingerprint(packets: Iterable[DealerPacket]) -> str:
     digest = hashlib.sha256(b"packet-v1")
     for packet in packets:
         digest.update(f"\0{packet.dealer}\0{packet.campaign}".encode())
+        digest.update(packet.front([], made_at="").encode())  # the cover's data and template
         for section in packet.sections:
             digest.update(f"\0{section.key}\0{section.title}".encode())
             for part in section.parts:
@@ -133,7 +135,7 @@ def _render_fronts(pool: ThreadPoolExecutor, packets: list[DealerPacket],
             for s, section in enumerate(packet.sections):
                 toc.append((section.title, page))
                 page += sum(counts[(p, s, k)] for k in range(len(section.parts)))
-            html.append(packet.front(toc))
+            html.append(packet.front(toc, made_at=dt.datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")))
             start = page
         try:
             fronts = list(pool.map(lambda h: render_pdf(h, wkhtmltopdf=wkhtmltopdf, stamp=False), html))
@@ -290,9 +292,8 @@ def front_page(campaign: Campaign, dealer: Dealer, user: User) -> Callable[[list
     cover = {"campaign": campaign.name, "theme": campaign.theme or "",
              "window": f"{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}",
              "dealer": dealer.name, "coach": coach,
-             "visit_on": f"{visit.visit_on:%Y-%m-%d}" if visit is not None else "",
-             "made_at": dt.datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")}
-    return lambda toc: _page("reports/packet_front.html", cover=cover, toc=toc)
+             "visit_on": f"{visit.visit_on:%Y-%m-%d}" if visit is not None else ""}
+    return lambda toc, made_at: _page("reports/packet_front.html", cover=cover, toc=toc, made_at=made_at)
 
 
 def dealer_packet(campaign: Campaign, dealer: Dealer, user: User, **options: Any) -> DealerPacket:

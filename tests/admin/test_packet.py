@@ -99,7 +99,10 @@ def test_it_serves_the_kept_packet_until_a_record_changes(client_for, personas, 
     monkeypatch.undo()
     monkeypatch.setitem(client.http.application.config, "PACKET_DIR", str(packet_dir))
     assert "京B54321" in pdftotext(client.get(url(personas)).get_data())
-    assert len(list(packet_dir.glob("*.pdf"))) == 2
+    personas.campaign.theme = "星级的体验"  # printed on the cover only
+    db.session.commit()
+    assert "星级的体验" in pdftotext(client.get(url(personas)).get_data(), 1)
+    assert len(list(packet_dir.glob("*.pdf"))) == 3
 
 
 def test_it_names_the_failing_section_and_keeps_no_file(client_for, personas, records, packet_dir,
