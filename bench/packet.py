@@ -8,7 +8,9 @@ same run:
   packet    reports.packet: sections in parts rendered in parallel, merged, stamped once;
   baseline  the same documents one by one, each its own wkhtmltopdf call stamped on its own —
             what downloading every print page of the admin one at a time costs.
-Prints pages, seconds, pages per second and the ratio baseline / packet.
+Prints pages, seconds, pages per second and the ratio baseline / packet, and the CPU seconds each
+used (this process + its wkhtmltopdf children): on a loaded machine the wall times stretch, the
+CPU seconds do not.
 """
 from __future__ import annotations
 
@@ -16,12 +18,18 @@ import argparse
 import datetime as dt
 import io
 import os
+import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def cpu_seconds() -> float:
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -79,29 +87,31 @@ def main() -> None:
         db.session.commit()
         copies = {"work_order": args.work_orders, "feedback": args.feedback}
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         built = packet.dealer_packet(campaign, dealer, hq, copies=copies)
         pdf = packet.assemble([built], workers=args.workers)
-        packet_s = time.perf_counter() - start
+        packet_s, packet_cpu = time.perf_counter() - start, cpu_seconds() - cpu
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
 
         # one call per record or blank copy; the invitation list and the sign-in sheets whole
         packet.DOCS_PER_PART, packet.ROWS_PER_PART = 1, 10**9
         singles = packet.dealer_packet(campaign, dealer, hq, copies=copies)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         single_pages = 0
         for section in singles.sections:
             for part in section.parts:
                 one = render_pdf(part.html, landscape=part.landscape)
                 single_pages += len(PdfReader(io.BytesIO(one)).pages)
-        baseline_s = time.perf_counter() - start
+        baseline_s, baseline_cpu = time.perf_counter() - start, cpu_seconds() - cpu
         calls = sum(len(s.parts) for s in singles.sections)
 
-    print(f"cores: {os.cpu_count()}, workers: {args.workers or os.cpu_count()}")
+    print(f"cores: {os.cpu_count()}, workers: {args.workers or os.cpu_count()}, "
+          f"load average: {os.getloadavg()[0]:.1f}")
     print(f"packet:   {pages} pages in {packet_s:.2f} s = {pages / packet_s:.1f} pages/s "
-          f"({sum(len(s.parts) for s in built.sections) + 1} wkhtmltopdf calls in parallel)")
+          f"({sum(len(s.parts) for s in built.sections) + 1} wkhtmltopdf calls in parallel; "
+          f"CPU {packet_cpu:.1f} s)")
     print(f"baseline: {single_pages} pages in {baseline_s:.2f} s = {single_pages / baseline_s:.1f} pages/s "
-          f"({calls} documents, one wkhtmltopdf call each)")
+          f"({calls} documents, one wkhtmltopdf call each; CPU {baseline_cpu:.1f} s)")
     print(f"ratio baseline / packet: {baseline_s / packet_s:.1f}x")
 
 

@@ -39,8 +39,8 @@ from .pdf import PdfError, page_label, render_pdf, stamp_writer
 from .printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, PrintTable, make_field,
                        print_document, printable_columns, work_order_document)
 
-DOCS_PER_PART = 8     # documents per wkhtmltopdf call: small enough to spread over the cores
-ROWS_PER_PART = 200   # list rows per call (invitation list, sign-in sheets): about 10 pages
+DOCS_PER_PART = 16    # documents per wkhtmltopdf call: each call costs ~0.1 s CPU before its first page,
+ROWS_PER_PART = 400   # so parts are large, but many enough to keep every core busy (bench/packet.py)
 FRONT_PAGES = 2    # cover + one contents page, checked after rendering
 
 

@@ -27,6 +27,7 @@ def packet_dir(app, tmp_path, monkeypatch):
 
 @pytest.fixture
 def records(personas):
+    personas.campaign.packet_feedback_copies = personas.campaign.packet_work_order_copies = 1  # fast
     kw = dict(campaign=personas.campaign, dealer=personas.dealer_a)
     meeting = PlanMeeting(held_on=dt.date(2014, 1, 5), chair="王经理", **kw)
     meeting.goals = [PlanGoal(metric="进厂台次", target=128, unit="台次")]
@@ -126,6 +127,7 @@ def test_it_prints_hostile_records_as_inert_text(client_for, personas, listener,
     port = listener.server_port
     hostile = (f'<script>document.write("脚本")</script><meta name="pdfkit-orientation" content="Landscape">'
                f'<img src="file:///etc/passwd"><iframe src="http://127.0.0.1:{port}/"></iframe>')
+    personas.campaign.packet_sections = "daily_flow"
     db.session.add(DailyFlow(campaign=personas.campaign, dealer=personas.dealer_a, day=dt.date(2014, 1, 16),
                              leader="孙组长", issues=hostile))
     db.session.commit()
