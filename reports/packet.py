@@ -7,19 +7,20 @@ has cores, then pypdf merges them behind a cover and a table of contents whose p
 known only once every part has been counted. Bookmarks name each dealer and section; every page
 is stamped "第 N 页 / 共 M 页 · dealer · campaign".
 
-The assembly (`assemble`) knows nothing about Flask: sections arrive as finished HTML. Building
-them (`dealer_sections`) reads the database only through the dealer-scoping helper, as the user
-who asked.
+The assembly (`assemble`) knows neither Flask nor the database: sections arrive as finished HTML.
+Building them (`dealer_sections`, Jinja templates of reports/) reads the database only through the
+dealer-scoping helper, as the user who asked.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template
@@ -41,7 +42,8 @@ from .printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, Pr
 
 DOCS_PER_PART = 16    # documents per wkhtmltopdf call: each call costs ~0.1 s CPU before its first page,
 ROWS_PER_PART = 400   # so parts are large, but many enough to keep every core busy (bench/packet.py)
-FRONT_PAGES = 2    # cover + one contents page, checked after rendering
+FRONT_PAGES = 2       # cover + one contents page, checked after rendering
+log = logging.getLogger(__name__)
 
 
 class PacketError(RuntimeError):
@@ -70,7 +72,6 @@ class DealerPacket:
     # HTML of the cover and contents, given [(section title, first page number)] and the time
     # printed on the cover ("" for the fingerprint)
     front: Callable[..., str]
-    pages: list[int] = field(default_factory=list)  # filled in: page count of each part
 
 
 def fingerprint(packets: Iterable[DealerPacket]) -> str:
@@ -112,6 +113,7 @@ def assemble(packets: list[DealerPacket], *, wkhtmltopdf: str = "/usr/bin/wkhtml
             except PdfError as exc:
                 for other in futures:
                     other.cancel()
+                log.error("packet part %s failed: %s %s", (p, s, k), exc, exc.detail)
                 raise PacketError(f"资料包中的“{packets[p].sections[s].title}”生成失败：{exc}") from exc
             done += 1
             if progress:
@@ -140,6 +142,7 @@ def _render_fronts(pool: ThreadPoolExecutor, packets: list[DealerPacket],
         try:
             fronts = list(pool.map(lambda h: render_pdf(h, wkhtmltopdf=wkhtmltopdf, stamp=False), html))
         except PdfError as exc:
+            log.error("packet front failed: %s %s", exc, exc.detail)
             raise PacketError(f"资料包的封面与目录生成失败：{exc}") from exc
         actual = [_pages(pdf) for pdf in fronts]
         if actual == front_pages:

@@ -54,7 +54,12 @@ DEFAULT_OPTIONS: dict[str, Any] = {
 
 
 class PdfError(RuntimeError):
-    """wkhtmltopdf failed or ran out of time; the message says which."""
+    """wkhtmltopdf failed or ran out of time: a Chinese message for people, the program's own
+    words (English) in `detail` for the log."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 def wkhtmltopdf_env() -> dict[str, str]:
@@ -91,10 +96,10 @@ def render_pdf(html: str, *, wkhtmltopdf: str = "/usr/bin/wkhtmltopdf", landscap
     except subprocess.TimeoutExpired as exc:
         raise PdfError(f"生成 PDF 超时（超过 {timeout:g} 秒）") from exc
     except OSError as exc:
-        raise PdfError(f"无法运行 wkhtmltopdf：{exc}") from exc
+        raise PdfError("无法启动 PDF 生成程序", detail=f"{wkhtmltopdf}: {exc}") from exc
     if not _complete(done):
-        raise PdfError(f"wkhtmltopdf 失败（退出码 {done.returncode}）："
-                       f"{done.stderr.decode('utf-8', 'replace')[-500:]}")
+        raise PdfError(f"PDF 生成程序出错（退出码 {done.returncode}）",
+                       detail=done.stderr.decode("utf-8", "replace")[-2000:])
     return stamp_page_numbers(done.stdout) if stamp else done.stdout
 
 

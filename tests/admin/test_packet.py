@@ -112,14 +112,15 @@ def test_it_names_the_failing_section_and_keeps_no_file(client_for, personas, re
 
     def failing(html, **kwargs):
         if "赵组长" in html:
-            raise PdfError("生成 PDF 超时（超过 120 秒）")
+            raise PdfError("生成 PDF 超时（超过 120 秒）", detail="Exit with code 1")
         return real(html, **kwargs)
 
     monkeypatch.setattr(packet_module, "render_pdf", failing)
     response = client_for(personas.coach).get(url(personas))
     assert response.status_code == 503 and response.mimetype == "text/html"
-    body = response.get_data(as_text=True)
-    assert SECTIONS["daily_flow"] in body and "超时" in body
+    message = re.search(r'role="alert">([^<]*)<', response.get_data(as_text=True)).group(1)
+    assert SECTIONS["daily_flow"] in message and "超时" in message
+    assert not re.search("[A-Za-z]", message.replace("PDF", ""))  # the program's English is logged
     assert list(packet_dir.glob("*")) == []
 
 

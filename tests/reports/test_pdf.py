@@ -84,8 +84,19 @@ def test_it_renders_landscape_pages():
 
 
 def test_it_reports_a_missing_wkhtmltopdf():
-    with pytest.raises(PdfError):
+    with pytest.raises(PdfError, match="无法启动 PDF 生成程序") as failure:
         render_pdf(html("<p>车</p>"), wkhtmltopdf="/nonexistent/wkhtmltopdf")
+    assert "/nonexistent/wkhtmltopdf" in failure.value.detail
+
+
+def test_it_reports_a_failing_wkhtmltopdf_in_chinese(tmp_path):
+    broken = tmp_path / "wkhtmltopdf"
+    broken.write_text("#!/bin/sh\necho 'Error: Failed to load page' >&2\nexit 2\n")
+    broken.chmod(0o755)
+    with pytest.raises(PdfError) as failure:
+        render_pdf(html("<p>车</p>"), wkhtmltopdf=str(broken))
+    assert str(failure.value) == "PDF 生成程序出错（退出码 2）"
+    assert "Failed to load page" in failure.value.detail
 
 
 def test_it_never_reaches_the_network(listener):
