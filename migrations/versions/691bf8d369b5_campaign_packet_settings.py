@@ -16,15 +16,17 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batch mode: a batch would copy and drop `campaign`, which SQLite refuses
+# (FOREIGN KEY constraint failed) while other tables' rows refer to it. SQLite >= 3.35 drops columns.
+COLUMNS = {'packet_sections': lambda: sa.String(length=200),
+           'packet_feedback_copies': sa.Integer, 'packet_work_order_copies': sa.Integer}
+
+
 def upgrade():
-    with op.batch_alter_table('campaign', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('packet_sections', sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column('packet_feedback_copies', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('packet_work_order_copies', sa.Integer(), nullable=True))
+    for name, kind in COLUMNS.items():
+        op.add_column('campaign', sa.Column(name, kind(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('campaign', schema=None) as batch_op:
-        batch_op.drop_column('packet_work_order_copies')
-        batch_op.drop_column('packet_feedback_copies')
-        batch_op.drop_column('packet_sections')
+    for name in reversed(COLUMNS):
+        op.drop_column('campaign', name)
