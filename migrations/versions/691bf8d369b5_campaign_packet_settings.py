@@ -1,7 +1,7 @@
 """campaign packet settings: HQ's choice of 现场辅导资料包 sections and blank copies per campaign
 
 Revision ID: 691bf8d369b5
-Revises: 60d139fc40a7
+Revises: c924220136fc
 Create Date: 2026-12-05 23:38:42.179364
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '691bf8d369b5'
-down_revision = '60d139fc40a7'
+down_revision = 'c924220136fc'
 branch_labels = None
 depends_on = None
 
