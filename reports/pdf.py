@@ -8,8 +8,9 @@ back, and stamping 500 pages takes a fraction of a second (no content stream is 
 
 wkhtmltopdf runs sealed: JavaScript off, no local files, every network request sent to a proxy
 that does not exist (so an address that slipped into a page is never fetched, not even on
-127.0.0.1), and a time limit. It is called directly rather than through pdfkit, which reads
-extra command-line options from `<meta name="pdfkit-…">` tags in the page and waits forever.
+127.0.0.1), and a time limit. pdfkit builds the command line, but its habit of taking extra
+options from `<meta name="pdfkit-…">` tags in the page is switched off, and the process is run
+here rather than by pdfkit, whose `to_pdf` has no time limit.
 The subprocess gets FONTCONFIG_FILE=instance/fonts.conf, whatever the parent's environment says,
 so that the text layer reads 车 and not the radical ⻋.
 """
@@ -21,6 +22,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import pdfkit
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 from reportlab.pdfbase import pdfmetrics
@@ -70,15 +72,17 @@ def wkhtmltopdf_env() -> dict[str, str]:
     return env
 
 
+class _SealedPDFKit(pdfkit.PDFKit):
+    def _find_options_in_meta(self, content):
+        return {}  # a printed record must not choose wkhtmltopdf's options
+
+
 def wkhtmltopdf_command(wkhtmltopdf: str, options: dict[str, Any]) -> list[str]:
-    args = [wkhtmltopdf]
-    for name, value in options.items():
-        if value is False:
-            continue
-        args.append(f"--{name}")
-        if value is not None and value is not True:
-            args.append(str(value))
-    return [*args, "-", "-"]
+    """wkhtmltopdf's arguments for HTML on stdin and the PDF on stdout."""
+    opts = {name: value for name, value in options.items() if value is not False}
+    kit = _SealedPDFKit("", "string", options=opts, verbose=True,
+                        configuration=pdfkit.configuration(wkhtmltopdf=wkhtmltopdf))
+    return kit.command()
 
 
 def render_pdf(html: str, *, wkhtmltopdf: str = "/usr/bin/wkhtmltopdf", landscape: bool = False,
@@ -91,7 +95,8 @@ def render_pdf(html: str, *, wkhtmltopdf: str = "/usr/bin/wkhtmltopdf", landscap
         opts["title"] = title
     opts.update(options or {})
     try:
-        done = subprocess.run(wkhtmltopdf_command(wkhtmltopdf, opts), input=html.encode("utf-8"),
+        command = wkhtmltopdf_command(wkhtmltopdf, opts)
+        done = subprocess.run(command, input=html.encode("utf-8"),
                               capture_output=True, env=wkhtmltopdf_env(), timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         raise PdfError(f"生成 PDF 超时（超过 {timeout:g} 秒）") from exc
