@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# Migrates, loads demo data and starts web + Prefect server + flow runner (Procfile, honcho).
+# Migrates, loads demo data and starts web + Prefect server + flow runner under supervisord
+# (deploy/supervisord.conf): a process that dies is restarted; Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
+export WEB_PORT="${WEB_PORT:-5000}" PREFECT_PORT="${PREFECT_PORT:-4200}"
+export CAMPAIGN_DESK_RUN_DIR="${CAMPAIGN_DESK_RUN_DIR:-$PWD/instance/run}"
 export PREFECT_HOME="${PREFECT_HOME:-$PWD/instance/prefect}"
-export PREFECT_API_URL="${PREFECT_API_URL:-http://127.0.0.1:4200/api}"
+export PREFECT_API_URL="${PREFECT_API_URL:-http://127.0.0.1:$PREFECT_PORT/api}"
+export PREFECT_UI_URL="${PREFECT_UI_URL:-http://127.0.0.1:$PREFECT_PORT}"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$WEB_PORT}"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
 export PREFECT_RUNNER_POLL_FREQUENCY="${PREFECT_RUNNER_POLL_FREQUENCY:-2}"
 [ -f instance/fonts.conf ] && export FONTCONFIG_FILE="$PWD/instance/fonts.conf"
-mkdir -p instance "$PREFECT_HOME"
-flask --app app db upgrade
-flask --app app demo-data
-cat <<MSG
+mkdir -p instance "$PREFECT_HOME" "$CAMPAIGN_DESK_RUN_DIR"
+if [ "${1:-}" != "--no-setup" ]; then
+  flask --app app db upgrade
+  flask --app app demo-data
+  cat <<MSG
 
-  服务活动管理台  http://127.0.0.1:5000/        Prefect UI  http://127.0.0.1:4200/
+  服务活动管理台  $PUBLIC_BASE_URL/        Prefect UI  $PREFECT_UI_URL/
   Demo logins (password campaign-demo — demo only):
     hq (总部活动管理员) · region (区域经理) · coach (现场辅导员) · callcenter (呼叫中心)
     bj001-coord / bj002-coord / tj001-coord (特约店活动协调员) · bj001-sa1 … (服务顾问)
-  Ctrl-C stops all three processes.
+  A process that dies is restarted; Ctrl-C stops all three.
+  Status: .venv/bin/supervisorctl -s unix://$CAMPAIGN_DESK_RUN_DIR/supervisor.sock status
 
 MSG
-exec honcho start -f Procfile
+fi
+exec supervisord -c deploy/supervisord.conf

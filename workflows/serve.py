@@ -1,12 +1,17 @@
-"""Flow runner process (`python -m workflows.serve`, Procfile): serves every deployment.
+"""Flow runner process (`python -m workflows.serve`, deploy/): serves every deployment and
+reconciles Prefect with the database at start and then every minute.
 
 Schedules are in Asia/Shanghai because the seed's deadlines are local wall-clock times
 (周一17:00前); `serve(cron=...)` alone would mean UTC.
 """
 from __future__ import annotations
 
-from prefect import serve
-from prefect.schedules import Cron, Interval
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from prefect.schedules import Cron
 
 from .jobs import callback_due_list, complaint_escalation, kpi_refresh, reconcile, weekly_summary_check
 from .lifecycle import FLOW_NAME, campaign_lifecycle
@@ -23,12 +28,47 @@ def deployments() -> list:
         complaint_escalation.to_deployment(name="complaint-escalation",
                                            schedules=[Cron("15 * * * *", timezone=TZ)]),
         kpi_refresh.to_deployment(name="kpi-refresh", schedules=[Cron("30 2 * * *", timezone=TZ)]),
-        reconcile.to_deployment(name="reconcile-campaign-runs", schedules=[Interval(180)]),
+        # no schedule: the Ticker below runs it (a Prefect Interval is re-anchored by serve() on
+        # every start, so frequent restarts would never reconcile); kept for a manual run in the UI
+        reconcile.to_deployment(name="reconcile-campaign-runs"),
     ]
 
 
+RECONCILE_EVERY_S = 60
+log = logging.getLogger(__name__)
+
+
+class Ticker:
+    """Calls `job` at once, then at every multiple of `seconds` on the wall clock (anchored: a
+    restart or a slow job does not shift the schedule; a tick missed while the job ran is skipped).
+    `now` and `wait` are injectable so the schedule is testable without waiting."""
+
+    def __init__(self, seconds: float, job: Callable[[], object], now: Callable[[], float] = time.time,
+                 wait: Callable[[float], bool] | None = None) -> None:
+        self.seconds, self.job, self.now = seconds, job, now
+        self.stopped = threading.Event()
+        self.wait = wait or self.stopped.wait
+
+    def next_tick(self, t: float) -> float:
+        return (t // self.seconds + 1) * self.seconds
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.job()
+            except Exception:  # Prefect or the database away: the next tick tries again
+                log.exception("reconcile failed; retrying at the next tick")
+            if self.wait(max(0.0, self.next_tick(self.now()) - self.now())):
+                return
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="reconcile-ticker", daemon=True)
+        thread.start()
+        return thread
+
+
 def wait_for_api(timeout_s: float = 120.0) -> None:
-    """The Procfile starts the server and the runner together; serve() dies if the API is not up yet."""
+    """The server and the runner start together; serve() dies if the API is not up yet."""
     import os
     import time
 
@@ -48,8 +88,37 @@ def wait_for_api(timeout_s: float = 120.0) -> None:
 
 
 def main() -> None:
+    """Serve every deployment until SIGTERM (supervisord, systemd) or Ctrl-C.
+
+    Not prefect.serve(): its SIGTERM handler (Prefect 3.8) calls the async stop() from inside the
+    running loop and hangs until the supervisor's KILL, and pause_on_shutdown would stop the weekly
+    and daily schedules whenever the runner restarts. Flow runs still in progress get the TERM too
+    (same process group) and go back to Scheduled, so the next runner picks them up.
+    """
+    import asyncio
+    import os
+
+    from prefect.runner import Runner
+
+    class _Runner(Runner):
+        def handle_sigterm(self, *args) -> None:
+            self._logger.info("SIGTERM received, stopping the runner")
+            self.stopping = True
+            loop.call_soon_threadsafe(self._loops_task_group.cancel_scope.cancel)
+
+    os.environ.setdefault("PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR", "reschedule")
     wait_for_api()
-    serve(*deployments())
+    runner = _Runner(pause_on_shutdown=False)
+    for deployment in deployments():
+        runner.add_deployment(deployment)
+    Ticker(RECONCILE_EVERY_S, reconcile).start()
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(runner.start())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        loop.close()
 
 
 if __name__ == "__main__":

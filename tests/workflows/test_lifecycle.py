@@ -235,6 +235,7 @@ def test_it_resumes_through_the_reconciler_an_approval_given_while_prefect_was_a
     import prefect.flow_runs
 
     from workflows.jobs import reconcile
+    from workflows.serve import RECONCILE_EVERY_S, Ticker
 
     prefect_runner.start()
     hq, c = client_for(personas.hq), personas.campaign
@@ -254,9 +255,16 @@ def test_it_resumes_through_the_reconciler_an_approval_given_while_prefect_was_a
     row = db.session.scalars(select(GateApproval)).one()
     assert reload(row).resumed is False and _state(run_id) == ("PAUSED", "approve-planning")
 
+    # the runner process: serve + the reconcile ticker, whose first tick is at its start
     prefect_runner.start()
-    assert reconcile() == ["resumed 2014车主回娘家 at planning"]
-    _wait(run_id, ("PAUSED", "approve-preparation"))
+    ticker = Ticker(RECONCILE_EVERY_S, reconcile)
+    started = time.monotonic()
+    ticker.start()
+    try:
+        _wait(run_id, ("PAUSED", "approve-preparation"), timeout=RECONCILE_EVERY_S)
+    finally:
+        ticker.stopped.set()
+    assert time.monotonic() - started < RECONCILE_EVERY_S
     assert reload(row).resumed is True
     assert reconcile() == []  # nothing ahead any more
 
