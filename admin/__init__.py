@@ -1,7 +1,9 @@
 """Flask-Admin: menu grouped by phase; every screen is a SecureModelView."""
 from __future__ import annotations
 
-from flask import Flask
+import time
+
+from flask import Flask, current_app
 from flask_admin import Admin
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
@@ -38,4 +40,20 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(PacketView(name=bilingual("现场辅导资料包", "Coaching packet")))
     admin.add_link(MenuLink(name=bilingual("Prefect 流程", "Prefect runs"), url=app.config["PREFECT_UI_URL"],
                             category=bilingual("系统", CATEGORIES["系统"])))
+    app.context_processor(lambda: {"flow_engine_problem": flow_engine_problem})
     return admin
+
+
+_STATUS: dict[str, tuple[float, str]] = {}  # api url → (checked at, problem): one check per 10 s
+
+
+def flow_engine_problem() -> str:
+    """For HQ's banner: why approvals cannot move runs on right now ("" when they can)."""
+    from workflows.client import flow_engine_status
+
+    url = current_app.config["PREFECT_API_URL"]
+    checked, problem = _STATUS.get(url, (0.0, ""))
+    if time.monotonic() - checked > 10:
+        problem = flow_engine_status(url).problem()
+        _STATUS[url] = (time.monotonic(), problem)
+    return problem

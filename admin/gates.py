@@ -39,6 +39,16 @@ def _int(name: str) -> int | None:
     return value
 
 
+def _flows_down(done: str) -> bool:
+    """Say honestly that nothing carries the decision forward right now (and that it will)."""
+    from workflows.client import flow_engine_status
+
+    problem = flow_engine_status(current_app.config["PREFECT_API_URL"]).problem()
+    if problem:
+        flash(f"{done}；{problem}，恢复后一分钟内流程将自动继续。", "warning")
+    return bool(problem)
+
+
 class GateView(BaseView):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("name", "活动关口")
@@ -133,13 +143,16 @@ class GateView(BaseView):
         except GateError as exc:
             db.session.rollback()
             return self._page(campaign_id, exc.message, exc.status)
+        done = {"approved": "已批准", "overridden": "已强制通过", "refused": "已驳回"}[approval.decision] \
+            + f"：{PHASES[approval.phase]}关口"
         if dealer_id is None and approval.decision != "refused":
             # committed above: if Prefect is unreachable the reconciler resumes the run later
             if resume(campaign.flow_run_id, approval):
                 approval.resumed = True
                 db.session.commit()
-        flash({"approved": "已批准", "overridden": "已强制通过", "refused": "已驳回"}[approval.decision]
-              + f"：{PHASES[approval.phase]}关口", "success")
+            if _flows_down(done + "，决定已保存"):
+                return redirect(url_for(".index", campaign=campaign_id))
+        flash(done, "success")
         return redirect(url_for(".index", campaign=campaign_id))
 
     @expose("/submit", methods=["POST"])
@@ -184,11 +197,12 @@ class GateView(BaseView):
         db.session.commit()
         run_id = start_campaign(campaign)
         if run_id is None:
-            flash("Prefect 服务暂不可用：启动请求已记录，系统将自动重试。", "warning")
+            _flows_down("启动请求已记录")
             return redirect(url_for(".index", campaign=campaign_id))
         campaign.flow_run_id = run_id
         record(db.session, user=current_user, action="campaign_started", entity=campaign, detail=run_id)
         db.session.commit()
-        flash("活动流程已启动。", "success")
+        if not _flows_down("活动流程已创建"):
+            flash("活动流程已启动。", "success")
         return redirect(url_for(".index", campaign=campaign_id))
 

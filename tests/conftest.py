@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import re
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from flask.globals import _cv_app
@@ -236,3 +239,40 @@ def listener():
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+# --- a stand-in Prefect API: up, with a runner heartbeat the test sets -------------------------------
+class _FakePrefect(BaseHTTPRequestHandler):
+    """Prefect's /health and the lifecycle deployment, whose `last_polled` the runner refreshes."""
+
+    last_polled: str | None = None
+
+    def do_GET(self):
+        if self.path == "/api/health":
+            self._send(200, True)
+        elif self.path == "/api/deployments/name/campaign-lifecycle/campaign-lifecycle" and self.server.deployed:
+            self._send(200, {"name": "campaign-lifecycle", "last_polled": self.server.last_polled})
+        else:
+            self._send(404, {"detail": "Not found"})
+
+    def _send(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(body).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_prefect_api(app):
+    server = HTTPServer(("127.0.0.1", 0), _FakePrefect)
+    server.deployed, server.last_polled = True, dt.datetime.now(dt.UTC).isoformat()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["PREFECT_API_URL"] = f"http://127.0.0.1:{server.server_port}/api"
+    yield server
+    app.config["PREFECT_API_URL"] = "http://127.0.0.1:9/api"
+    server.shutdown()
+    server.server_close()

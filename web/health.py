@@ -1,7 +1,7 @@
-"""/healthz for load balancers and `make run`'s wait loop."""
+"""/healthz for load balancers and monitoring: the database, Prefect, and the flow runner's
+heartbeat — with no runner an approval would be accepted while nothing can carry it forward."""
 from __future__ import annotations
 
-import httpx
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
@@ -19,18 +19,12 @@ def _database_ok() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
-def _prefect_ok() -> tuple[bool, str]:
-    url = current_app.config["PREFECT_API_URL"].rstrip("/") + "/health"
-    try:
-        response = httpx.get(url, timeout=2.0)
-        return response.status_code == 200, f"HTTP {response.status_code}"
-    except httpx.HTTPError as exc:
-        return False, type(exc).__name__
-
-
 @bp.route("/healthz")
 def healthz():
-    checks = {"database": _database_ok(), "prefect": _prefect_ok()}
+    from workflows.client import flow_engine_status
+
+    flows = flow_engine_status(current_app.config["PREFECT_API_URL"])
+    checks = {"database": _database_ok(), "prefect": flows.prefect, "runner": flows.runner}
     healthy = all(ok for ok, _ in checks.values())
     body = {"status": "ok" if healthy else "unhealthy",
             "checks": {name: {"ok": ok, "detail": detail} for name, (ok, detail) in checks.items()}}

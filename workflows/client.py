@@ -7,7 +7,9 @@ a result instead of raising on Prefect trouble.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
@@ -81,3 +83,54 @@ def run_state(flow_run_id: str | None) -> tuple[str, str | None] | None:
     if run.state is None:
         return None
     return run.state.type.value, run.state.state_details.pause_key
+
+
+# --- is anything there to carry a decision forward? (/healthz, the admin banner, decisions) --------
+RUNNER_STALE_AFTER_S = 60  # Prefect itself marks a deployment NOT_READY after 60 s without a poll
+
+
+@dataclass(frozen=True)
+class FlowEngineStatus:
+    prefect: tuple[bool, str]
+    runner: tuple[bool, str]
+
+    @property
+    def ok(self) -> bool:
+        return self.prefect[0] and self.runner[0]
+
+    def problem(self) -> str:
+        """The Chinese sentence for people, empty when both are up."""
+        if not self.prefect[0]:
+            return "流程引擎暂不可用"
+        if not self.runner[0]:
+            return "流程执行进程未运行"
+        return ""
+
+
+def flow_engine_status(api_url: str, now: dt.datetime | None = None) -> FlowEngineStatus:
+    """Prefect's API health, and the runner's heartbeat: the last time it polled the lifecycle
+    deployment for work (`last_polled`, written by the Prefect server on each runner poll).
+
+    Plain HTTP with a short timeout, not the Prefect client: this runs inside web requests.
+    """
+    api = api_url.rstrip("/")
+    now = now or dt.datetime.now(dt.UTC)
+    try:
+        response = httpx.get(f"{api}/health", timeout=2.0)
+    except httpx.HTTPError as exc:
+        return FlowEngineStatus((False, type(exc).__name__), (False, "Prefect unreachable"))
+    if response.status_code != 200:
+        return FlowEngineStatus((False, f"HTTP {response.status_code}"), (False, "Prefect unhealthy"))
+    try:
+        deployment = httpx.get(f"{api}/deployments/name/{DEPLOYMENT}", timeout=2.0)
+    except httpx.HTTPError as exc:
+        return FlowEngineStatus((True, "HTTP 200"), (False, type(exc).__name__))
+    if deployment.status_code == 404:
+        return FlowEngineStatus((True, "HTTP 200"), (False, "never started (no deployment)"))
+    polled = deployment.json().get("last_polled") if deployment.status_code == 200 else None
+    if not polled:
+        return FlowEngineStatus((True, "HTTP 200"), (False, f"no heartbeat (HTTP {deployment.status_code})"))
+    age = (now - dt.datetime.fromisoformat(polled.replace("Z", "+00:00"))).total_seconds()
+    if age > RUNNER_STALE_AFTER_S:
+        return FlowEngineStatus((True, "HTTP 200"), (False, f"stale heartbeat: last poll {age:.0f} s ago"))
+    return FlowEngineStatus((True, "HTTP 200"), (True, f"last poll {max(age, 0):.0f} s ago"))

@@ -75,11 +75,35 @@ def test_it_approves_and_keeps_the_decision_when_prefect_is_down(personas, clien
     _plan(personas)
     c.flow_run_id = "00000000-0000-0000-0000-000000000001"  # conftest points Prefect at a dead port
     db.session.commit()
-    resp = _decide(client_for(personas.hq), c, "planning", "approved", c.version_id)
+    hq = client_for(personas.hq)
+    resp = _decide(hq, c, "planning", "approved", c.version_id)
     assert resp.status_code == 302
     row = db.session.scalars(select(GateApproval)).one()
     assert row.decision == "approved" and row.resumed is False  # left for the reconciler
     assert reload(c).phase == "preparation"
+    html = hq.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "alert-success" not in html  # not a plain success
+    assert "已批准：提出关口，决定已保存；流程引擎暂不可用，恢复后一分钟内流程将自动继续" in html
+    assert 'id="flow-engine-down"' in html  # HQ's banner
+    assert 'id="flow-engine-down"' not in client_for(personas.coord_a).get(_page(None, c)).get_data(as_text=True)
+
+
+def test_it_says_so_when_prefect_is_up_but_no_runner_polls(personas, client_for, fake_prefect_api):
+    import datetime as dt
+
+    import admin
+
+    c = personas.campaign
+    _plan(personas)
+    fake_prefect_api.last_polled = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).isoformat()
+    admin._STATUS.clear()
+    hq = client_for(personas.hq)
+    resp = _decide(hq, c, "planning", "approved", c.version_id)
+    html = hq.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "流程执行进程未运行，恢复后一分钟内流程将自动继续" in html and 'id="flow-engine-down"' in html
+    fake_prefect_api.last_polled = dt.datetime.now(dt.UTC).isoformat()
+    admin._STATUS.clear()
+    assert 'id="flow-engine-down"' not in hq.get(_page(None, c)).get_data(as_text=True)
 
 
 # --- real Prefect ----------------------------------------------------------------------------------
@@ -175,8 +199,17 @@ def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(person
                                                 TaskRunFilter)
     from prefect.client.schemas.sorting import ArtifactSort, FlowRunSort
 
+    from prefect.settings import PREFECT_API_URL
+
+    from workflows.client import flow_engine_status
+
     prefect_runner.start()
     hq, rm, c = client_for(personas.hq), client_for(personas.rm), personas.campaign
+    # the runner's heartbeat as /healthz reads it from the real server
+    deadline = time.monotonic() + 30
+    while not flow_engine_status(PREFECT_API_URL.value()).ok and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert flow_engine_status(PREFECT_API_URL.value()).runner[0] is True
     assert hq.post("/admin/gates/start", {"campaign_id": c.id}, csrf_from=_page(hq, c)).status_code == 302
     run_id = reload(c).flow_run_id
     assert run_id and f"/runs/flow-run/{run_id}" in hq.get(_page(hq, c)).get_data(as_text=True)
