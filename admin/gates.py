@@ -124,7 +124,7 @@ class GateView(BaseView):
     # --- actions ---------------------------------------------------------------------------------
     @expose("/decide", methods=["POST"])
     def decide_view(self):
-        from workflows.client import resume
+        from workflows.client import publish_overview, resume
 
         try:
             campaign_id, dealer_id = _int("campaign_id"), _int("dealer_id")
@@ -145,6 +145,7 @@ class GateView(BaseView):
             return self._page(campaign_id, exc.message, exc.status)
         done = {"approved": "已批准", "overridden": "已强制通过", "refused": "已驳回"}[approval.decision] \
             + f"：{PHASES[approval.phase]}关口"
+        publish_overview(db.session, campaign, current_app.config["PUBLIC_BASE_URL"])
         if dealer_id is None and approval.decision != "refused":
             # committed above: if Prefect is unreachable the reconciler resumes the run later
             if resume(campaign.flow_run_id, approval):
@@ -158,6 +159,8 @@ class GateView(BaseView):
     @expose("/submit", methods=["POST"])
     def submit_view(self):
         """A dealer coordinator passes the own dealer's gate to review (DESIGN §6)."""
+        from workflows.client import publish_overview
+
         try:
             campaign_id, dealer_id = _int("campaign_id"), _int("dealer_id")
         except GateError as exc:
@@ -174,6 +177,7 @@ class GateView(BaseView):
             if exc.status == 404:
                 abort(404)
             return self._page(campaign_id, exc.message, exc.status)
+        publish_overview(db.session, campaign, current_app.config["PUBLIC_BASE_URL"])
         flash("已提交审核，区域经理将收到通知。", "success")
         return redirect(url_for(".index", campaign=campaign_id))
 

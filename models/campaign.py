@@ -44,6 +44,7 @@ PACKET_SECTIONS = {
 }
 PACKET_COPIES = 5  # **default** blank feedback forms and work orders per packet
 MAX_PACKET_COPIES = 200
+DECISION_LABELS = {"approved": "批准", "overridden": "强制通过", "refused": "驳回"}
 
 
 class Campaign(Validated, Record, Base):
@@ -187,8 +188,7 @@ class GateApproval(CampaignOwned, Record, Base):
                                           help="留空表示整个活动的关口")
     dealer: Mapped[object] = relationship("Dealer")
     phase: Mapped[str] = field("阶段", String(20), choices=PHASES, index=True)
-    decision: Mapped[str] = field("决定", String(20),
-                                  choices={"approved": "批准", "overridden": "强制通过", "refused": "驳回"})
+    decision: Mapped[str] = field("决定", String(20), choices=DECISION_LABELS)
     note: Mapped[str | None] = field("说明", Text)
     decided_by_id: Mapped[int] = field("批准人", ForeignKey("user.id"), index=True)
     decided_by: Mapped[object] = relationship("User")

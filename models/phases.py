@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .audit import AuditLog, record
 from .base import LOCAL_TZ, local_date, utcnow
-from .campaign import PHASE_ORDER, Campaign, GateApproval, Participation
+from .campaign import DECISION_LABELS, PHASE_ORDER, Campaign, GateApproval, Participation
 from .gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer_items, has_passed, phase_label
 from .org import Dealer, User
 from .schedules import notify
@@ -131,7 +131,7 @@ def decide(session, *, user, campaign: Campaign, phase: str, decision: str, note
                     p.phase = target.phase
                     moved.append(p.dealer.name)
     session.flush()
-    detail = f"{phase_label(phase)}关口：{decision}" + (f"；理由：{note}" if note else "") + \
+    detail = f"{phase_label(phase)}关口：{DECISION_LABELS[decision]}" + (f"；理由：{note}" if note else "") + \
         (f"；未达条件：{'、'.join(missing)}" if missing else "") + \
         (f"；随活动推进的特约店：{'、'.join(moved)}" if moved else "")
     record(session, user=user, action=f"gate_{decision}", entity=approval, detail=detail)

@@ -134,3 +134,43 @@ def flow_engine_status(api_url: str, now: dt.datetime | None = None) -> FlowEngi
     if age > RUNNER_STALE_AFTER_S:
         return FlowEngineStatus((True, "HTTP 200"), (False, f"stale heartbeat: last poll {age:.0f} s ago"))
     return FlowEngineStatus((True, "HTTP 200"), (True, f"last poll {max(age, 0):.0f} s ago"))
+
+
+def overview_key(campaign_id: int) -> str:
+    return f"campaign-{campaign_id}-overview"
+
+
+_PUBLISHED: dict[int, str] = {}  # campaign id → markdown last published from this process
+
+
+def publish_overview(session, campaign, base_url: str, today: dt.date | None = None,
+                     only_if_changed: bool = False) -> str | None:
+    """Put the campaign at a glance on its (parent) run: one progress and one markdown artifact,
+    new versions of the same keys, so the run's Artifacts tab and the Artifacts page always show
+    the latest. Returns the markdown published, None when there is no run or Prefect is away."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import ArtifactCreate
+
+    from models.base import local_date
+    from models.overview import campaign_overview, overview_markdown
+
+    if not campaign.flow_run_id:
+        return None
+    overview = campaign_overview(session, campaign, today or local_date(dt.datetime.now(dt.UTC)))
+    markdown = overview_markdown(overview, base_url.rstrip("/"))
+    if only_if_changed and _PUBLISHED.get(campaign.id) == markdown:
+        return None  # the reconciler runs every minute: no new artifact version for nothing
+    run = UUID(campaign.flow_run_id)
+    try:
+        with get_client(sync_client=True) as client:
+            client.create_artifact(ArtifactCreate(
+                key=f"campaign-{campaign.id}-progress", type="progress", data=overview.progress(),
+                description=f"{campaign.name} 总进度", flow_run_id=run))
+            client.create_artifact(ArtifactCreate(
+                key=overview_key(campaign.id), type="markdown", data=markdown,
+                description=f"{campaign.name}：阶段、特约店、关口检查与审批记录", flow_run_id=run))
+    except PREFECT_TROUBLE as exc:
+        log.warning("cannot publish the overview of campaign %s: %s", campaign.id, exc)
+        return None
+    _PUBLISHED[campaign.id] = markdown
+    return markdown

@@ -11,7 +11,7 @@ import datetime as dt
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from .lifecycle import _flask_config, database
+from .lifecycle import _flask_config, database, public_base_url
 
 
 
@@ -96,7 +96,9 @@ def reconcile() -> list[str]:
     from models.audit import record
     from models.phases import campaign_gate_passed, reconcile_steps
 
-    from .client import resume, run_state, start_campaign
+    from sqlalchemy import select
+
+    from .client import publish_overview, resume, run_state, start_campaign
 
     logger = get_run_logger()
     actions: list[str] = []
@@ -119,6 +121,9 @@ def reconcile() -> list[str]:
                    detail=new_id + (f"（替换 {step.dead_run_id}）" if step.dead_run_id else "（对账启动）"))
             actions.append(f"{verb} {campaign.name}")
         session.commit()
+        for campaign in session.scalars(select(Campaign).where(Campaign.flow_run_id.is_not(None))
+                                        .order_by(Campaign.id)):
+            publish_overview(session, campaign, public_base_url(), only_if_changed=True)
     for line in actions:
         logger.info(line)
     if actions:

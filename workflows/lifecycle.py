@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterator
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.flow_runs import suspend_flow_run
 from prefect.cache_policies import NO_CACHE
 from prefect.input import RunInput
@@ -55,6 +54,12 @@ def config(key: str, default: str = "") -> str:
     return os.environ.get(key, default)
 
 
+def public_base_url() -> str:
+    """Absolute links to the admin (artifacts, the pause dialog): the app's PUBLIC_BASE_URL."""
+    with database():
+        return config("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
 def _flask_config():
     from flask import current_app
 
@@ -74,22 +79,17 @@ class Approval(RunInput):
 # --- tasks: small, typed, each one call into models/ ----------------------------------------------
 @task
 def gate_check(campaign_id: int, phase: str) -> dict:
-    """Check the gate and publish it in the Prefect UI: progress, dealers × items, links back."""
+    """Check the gate; refresh the campaign's overview on the parent run (links back to the admin)."""
     from models import Campaign
-    from models.gates import gate_report, markdown_table, phase_label
+    from models.gates import gate_report
     from models.schedules import local_date
 
-    base = config("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    from .client import publish_overview
+
     with database() as session:
         campaign = session.get(Campaign, campaign_id)
         report = gate_report(session, campaign, phase, local_date(dt.datetime.now(dt.UTC)))
-        key = f"campaign-{campaign_id}-{phase}"
-        create_progress_artifact(report.progress(), key=f"{key}-progress",
-                                 description=f"{campaign.name} {phase_label(phase)} 关口完成度")
-        create_markdown_artifact(markdown_table(report, base), key=f"{key}-gate",
-                                 description=f"{campaign.name} {phase_label(phase)} 关口检查表")
-        create_markdown_artifact(f"[在管理台审批本关口]({base}/admin/gates/?campaign={campaign_id})",
-                                 key=f"{key}-admin", description="管理台链接")
+        publish_overview(session, campaign, public_base_url())
         return {"ok": report.ok, "progress": report.progress(), "missing": report.missing()}
 
 
@@ -217,7 +217,7 @@ def wait_for_gate(campaign_id: int, phase: str, summary: dict) -> None:
             return
         missing = "\n".join(f"- {m}" for m in summary["missing"]) or "- 检查项已全部满足，等待审批"
         description = (f"**{phase_label(phase)}关口**等待审批（完成度 {summary['progress']}%）。"
-                       f"请在管理台审批：{config('PUBLIC_BASE_URL', '')}/admin/gates/?campaign={campaign_id}\n\n"
+                       f"请在管理台审批：{public_base_url()}/admin/gates/?campaign={campaign_id}\n\n"
                        f"未满足：\n{missing}")
         key = f"approve-{phase}" if attempt == 0 else f"approve-{phase}-{attempt}"
         approval = suspend_flow_run(wait_for_input=Approval.with_initial_data(

@@ -178,6 +178,27 @@ def _wait(run_id, want, timeout=90.0):
     raise AssertionError(f"run {run_id} not {want} after {timeout} s, last {state}")
 
 
+def _overview_in_prefect(campaign):
+    """(markdown, run id) of the newest overview artifact of the campaign."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    from workflows.client import overview_key
+
+    # the client's artifact filters join task runs (an empty filter drops run-level artifacts)
+    newest = httpx.get(f"{PREFECT_API_URL.value()}/artifacts/{overview_key(campaign.id)}/latest").json()
+    return newest.get("data"), newest.get("flow_run_id")
+
+
+def _overview_in_db(campaign):
+    from models.base import local_date, utcnow
+    from models.overview import campaign_overview, overview_markdown
+
+    db.session.expire_all()
+    return overview_markdown(campaign_overview(db.session, reload(campaign), local_date(utcnow())),
+                             "http://127.0.0.1:5000")
+
+
 def _decide_and_time(client, campaign, phase, decision, version, note="", run_id=None):
     t0 = time.monotonic()
     resp = _decide(client, campaign, phase, decision, version, note=note)
@@ -195,9 +216,9 @@ def _decide_and_time(client, campaign, phase, decision, version, note="", run_id
 
 def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(personas, client_for, prefect_runner):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (ArtifactFilter, FlowRunFilter, FlowRunFilterParentFlowRunId,
-                                                TaskRunFilter)
-    from prefect.client.schemas.sorting import ArtifactSort, FlowRunSort
+    import httpx
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.sorting import FlowRunSort
 
     from prefect.settings import PREFECT_API_URL
 
@@ -220,6 +241,8 @@ def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(person
     _plan(personas)
     _decide_and_time(hq, c, "planning", "approved", reload(c).version_id, run_id=run_id)
     _wait(run_id, ("PAUSED", "approve-preparation"))
+    assert _overview_in_prefect(c) == (_overview_in_db(c), run_id)  # on the parent run, as in the DB
+    assert "| 提出 | ✔ 已通过 | 批准 · " in _overview_in_db(c)
 
     for dealer in (personas.dealer_a, personas.dealer_b, personas.dealer_c):
         prepare_dealer(personas.campaign, dealer, TODAY)
@@ -230,6 +253,8 @@ def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(person
     part_c = db.session.scalar(select(Participation).where(Participation.dealer_id == personas.dealer_c.id))
     assert _decide(hq, c, "preparation", "overridden", reload(part_c).version_id, dealer=personas.dealer_c,
                    note="华南区经理空缺，总部代审").status_code == 302
+    markdown, _ = _overview_in_prefect(c)  # a dealer decision: published by the web process at once
+    assert markdown == _overview_in_db(c) and "华南区经理空缺，总部代审" in markdown
     _decide_and_time(hq, c, "preparation", "approved", reload(c).version_id, run_id=run_id)
     for phase in ("application", "execution", "evaluation"):
         _wait(run_id, ("PAUSED", f"approve-{phase}"))
@@ -237,6 +262,8 @@ def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(person
                          run_id=run_id)
     _wait(run_id, ("COMPLETED", None))
     assert reload(c).phase == "closed"
+    assert _overview_in_prefect(c) == (_overview_in_db(c), run_id)
+    assert "总进度 100.0%" in _overview_in_db(c)
     assert all(r.resumed for r in db.session.scalars(select(GateApproval).where(GateApproval.dealer_id.is_(None))))
 
     with get_client(sync_client=True) as client:
@@ -244,14 +271,11 @@ def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(person
             flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run_id)])),
             sort=FlowRunSort.START_TIME_ASC, limit=20)
         run = client.read_flow_run(UUID(run_id))
-        # fastapi 0.154: every filter body field must be present (else 422)
-        keys = {a.key for a in client.read_artifacts(
-            artifact_filter=ArtifactFilter(), flow_run_filter=FlowRunFilter(), task_run_filter=TaskRunFilter(),
-            sort=ArtifactSort.KEY_ASC, limit=200, offset=0)}
     assert run.name == "2014车主回娘家" and f"campaign-{c.id}" in run.tags
     assert [client_name(r) for r in subflows] == ["planning", "preparation", "application", "execution",
                                                    "evaluation"]
-    assert {f"campaign-{c.id}-preparation-gate", f"campaign-{c.id}-preparation-progress"} <= keys
+    progress = httpx.get(f"{PREFECT_API_URL.value()}/artifacts/campaign-{c.id}-progress/latest").json()
+    assert (progress["data"], progress["flow_run_id"]) == (100.0, run_id)
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("gate_%"))).all()
     assert sorted(set(actions)) == ["gate_approved", "gate_overridden"]
 
