@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import select
 
 from models import Campaign, Participation, db
 from models.audit import record
-from models.campaign import PHASES
+from models.campaign import DECISION_LABELS, PHASES
+from models.overview import campaign_overview
 from models.gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer_items
 from models.phases import (START_REQUESTED, GateError, decide, existing_decision, may_decide, submission,
                            submit_for_review)
@@ -27,6 +28,7 @@ from .packet import CAMPAIGN_PACKET_ROLES, PACKET_ROLES
 
 
 CAMPAIGN_GATE_ROLES = frozenset({"hq_admin", "regional_manager"})
+REMEMBERED = "gates_campaign"
 
 
 def _int(name: str) -> int | None:
@@ -94,19 +96,25 @@ class GateView(BaseView):
                         for d in ("approved", "overridden", "refused")}})
         # campaign-wide counts span every dealer: not for coaches or the call center
         kpis = latest_kpis(db.session, campaign.id) if current_user.role in CAMPAIGN_GATE_ROLES else None
-        return {"gate": gate, "dealers": dealers, "kpis": kpis, "kpi_labels": KPI_LABELS}
+        visible = None if current_user.role == "hq_admin" else [d["part"].dealer_id for d in dealers]
+        return {"gate": gate, "dealers": dealers, "kpis": kpis, "kpi_labels": KPI_LABELS,
+                "overview": campaign_overview(db.session, campaign, today, visible)}
 
     def _page(self, campaign_id: int | None, error: str | None = None, status: int = 200):
-        campaigns = db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())).all()
+        # open campaigns first, newest first
+        campaigns = db.session.scalars(select(Campaign).order_by(Campaign.phase == "closed",
+                                                                 Campaign.starts_on.desc(), Campaign.id.desc())).all()
         campaign = None
         if campaign_id is not None:
             campaign = db.session.get(Campaign, campaign_id)
             if campaign is None:
                 abort(404)
+            session[REMEMBERED] = campaign.id  # the picker reopens on the user's last choice
         elif campaigns:
-            campaign = campaigns[0]
+            campaign = next((c for c in campaigns if c.id == session.get(REMEMBERED)), campaigns[0])
         ui = current_app.config["PREFECT_UI_URL"].rstrip("/")
         html = self.render("admin/gates.html", campaigns=campaigns, campaign=campaign, phases=PHASES,
+                           decision_labels=DECISION_LABELS,
                            rows=self._rows(campaign) if campaign else None, error=error,
                            may_packet=current_user.role in PACKET_ROLES,
                            may_campaign_packet=current_user.role in CAMPAIGN_PACKET_ROLES,

@@ -23,6 +23,11 @@ class AuditLog(Base):
     detail: Mapped[str | None] = field("详情", Text)
 
 
+NOTIFICATION_KINDS = {"phase_started": "阶段开始", "gate_submitted": "关口提交审核", "gate_approved": "关口已批准",
+                      "gate_overridden": "关口强制通过", "gate_refused": "关口驳回", "weekly_late": "周报迟交",
+                      "callback_due": "回访到期", "complaint_escalated": "投诉升级"}
+
+
 class Notification(Base):
     __tablename__ = "notification"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -30,7 +35,7 @@ class Notification(Base):
     user_id: Mapped[int] = field("收件人", ForeignKey("user.id"), index=True)
     user: Mapped[object] = relationship("User")
     dealer_id: Mapped[int | None] = field("特约店", ForeignKey("dealer.id"), index=True)
-    kind: Mapped[str] = field("类型", String(40), index=True)
+    kind: Mapped[str] = field("类型", String(40), index=True, choices=NOTIFICATION_KINDS)
     title: Mapped[str] = field("标题", String(200))
     body: Mapped[str | None] = field("内容", Text)
     link: Mapped[str | None] = field("链接", String(300))

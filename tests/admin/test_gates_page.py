@@ -1,0 +1,53 @@
+"""活动关口 page at a glance: five-phase stepper, per-dealer progress, decision history, picker."""
+from __future__ import annotations
+
+import datetime as dt
+
+from models import Campaign, db
+from tests.conftest import reload
+from tests.factories import participation_of
+
+
+def _page(campaign):
+    return f"/admin/gates/?campaign={campaign.id}"
+
+
+def _decide(client, campaign, decision, version, dealer=None, note=""):
+    data = {"campaign_id": campaign.id, "phase": reload(campaign).phase, "decision": decision,
+            "version": version, "note": note}
+    if dealer is not None:
+        data["dealer_id"] = dealer.id
+    return client.post("/admin/gates/decide", data, csrf_from=_page(campaign))
+
+
+def test_it_shows_the_stepper_and_every_decision_with_who_when_and_why(personas, client_for):
+    c = personas.campaign
+    hq, rm = client_for(personas.hq), client_for(personas.rm)
+    assert _decide(hq, c, "overridden", c.version_id, note="总部会议通过计划").status_code == 302
+    part = participation_of(reload(c), personas.dealer_a)
+    assert _decide(rm, c, "refused", part.version_id, dealer=personas.dealer_a,
+                   note="顾客名单为空").status_code == 302
+
+    html = hq.get(_page(c)).get_data(as_text=True)
+    stepper = " ".join(html.split('class="gate-stepper')[1].split("</ol>")[0].split())
+    assert stepper.count("gate-step-done") == 1 and stepper.count('aria-current="step"') == 1
+    assert "1 · 提出" in stepper and "强制通过 · 测试hq" in stepper
+    history = html.split('id="gate-history"')[1].split("</table>")[0]
+    assert "提出关口：强制通过；理由：总部会议通过计划" in history
+    assert "北京甲特约店" in history and "准备关口：驳回；理由：顾客名单为空" in history
+    shown = html.replace('value="refused"', "").replace('value="overridden"', "").replace('value="approved"', "")
+    assert "refused" not in shown and "overridden" not in shown  # no raw codes on the page
+    assert "0/3 项" in html  # each dealer's progress on its current gate
+
+    own = client_for(personas.coord_b).get(_page(c)).get_data(as_text=True)
+    assert "顾客名单为空" not in own and "总部会议通过计划" not in own  # another dealer's and HQ's notes
+
+
+def test_it_reopens_the_campaign_the_user_picked_last(personas, client_for):
+    newer = Campaign(name="2015夏日检测", type="summer_ac", starts_on=dt.date(2015, 6, 1), ends_on=dt.date(2015, 6, 30))
+    db.session.add(newer)
+    db.session.commit()
+    hq = client_for(personas.hq)
+    assert "活动「2015夏日检测」" in hq.get("/admin/gates/").get_data(as_text=True)  # newest open first
+    hq.get(_page(personas.campaign))
+    assert "活动「2014车主回娘家」" in hq.get("/admin/gates/").get_data(as_text=True)
