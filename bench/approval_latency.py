@@ -4,7 +4,8 @@ Run against a live `make run` (web :5000, Prefect :4200, runner):
 
     .venv/bin/python bench/approval_latency.py --campaigns 4      # 4 campaigns × 5 gates = 20 samples
 
-It creates throwaway campaigns (名称 "bench-…") in the same database, starts each through the
+It creates throwaway campaigns (名称 "bench-…") in the same database (and deletes them with their
+records at the end, even after a failure, so they do not take over the gates page), starts each through the
 admin (POST /admin/gates/start as hq), and at every gate posts an HQ override through the
 admin, timing until Prefect reports the run RUNNING again (or COMPLETED after the last gate).
 The baseline, measured in the same run, is a bare GET of the admin home page: the ratio says
@@ -13,6 +14,7 @@ how much of the wait is Prefect's (runner poll + flow restart), not the web requ
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import re
 import statistics
@@ -25,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-BASE = "http://127.0.0.1:5000"
+BASE = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
 
 def csrf(client: httpx.Client, path: str) -> str:
@@ -58,7 +60,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from app import create_app
-    from models import Campaign, Dealer, Participation, db
 
     app = create_app()
     client = httpx.Client(follow_redirects=False, timeout=30)
@@ -74,7 +75,39 @@ def main() -> None:
         baseline.append(time.perf_counter() - t0)
 
     samples: list[float] = []
-    for n in range(args.campaigns):
+    made: list[int] = []
+    try:
+        measure(app, client, args.campaigns, samples, made)
+    finally:
+        cleanup(app, made)
+
+    base = statistics.median(baseline)
+    median = statistics.median(samples)
+    print(f"\napproval → run resumed: median {median:.2f} s over {len(samples)} "
+          f"(min {min(samples):.2f}, max {max(samples):.2f})")
+    print(f"baseline admin page GET: median {base * 1000:.1f} ms; ratio {median / base:.0f}×")
+
+
+def cleanup(app, campaign_ids: list[int]) -> None:
+    """Delete the bench campaigns and every row that belongs to them (the audit log stays)."""
+    from models import Campaign, db
+    from models.base import Base
+
+    if not campaign_ids:
+        return
+    with app.app_context():
+        for table in reversed(Base.metadata.sorted_tables):
+            if "campaign_id" in table.c:
+                db.session.execute(table.delete().where(table.c.campaign_id.in_(campaign_ids)))
+        db.session.execute(Campaign.__table__.delete().where(Campaign.id.in_(campaign_ids)))
+        db.session.commit()
+    print(f"removed {len(campaign_ids)} bench campaigns")
+
+
+def measure(app, client, campaigns: int, samples: list[float], made: list[int]) -> None:
+    from models import Campaign, Dealer, Participation, db
+
+    for n in range(campaigns):
         with app.app_context():
             campaign = Campaign(name=f"bench-{uuid.uuid4().hex[:8]}", type="free_inspection",
                                 starts_on=dt.date(2014, 1, 15), ends_on=dt.date(2014, 2, 17))
@@ -84,6 +117,7 @@ def main() -> None:
                 db.session.add(Participation(campaign_id=campaign.id, dealer_id=dealer.id))
             db.session.commit()
             campaign_id = campaign.id
+            made.append(campaign_id)
         client.post(BASE + "/admin/gates/start", data={"campaign_id": campaign_id,
                                                        "csrf_token": csrf(client, "/admin/gates/")})
         for _gate in range(5):
@@ -100,12 +134,6 @@ def main() -> None:
             wait_for(run_id, {"RUNNING", "COMPLETED"})
             samples.append(time.perf_counter() - t0)
             print(f"campaign {n + 1} gate {phase}: {samples[-1]:.2f} s", flush=True)
-
-    base = statistics.median(baseline)
-    median = statistics.median(samples)
-    print(f"\napproval → run resumed: median {median:.2f} s over {len(samples)} "
-          f"(min {min(samples):.2f}, max {max(samples):.2f})")
-    print(f"baseline admin page GET: median {base * 1000:.1f} ms; ratio {median / base:.0f}×")
 
 
 if __name__ == "__main__":
