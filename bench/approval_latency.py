@@ -14,8 +14,8 @@ how much of the wait is Prefect's (runner poll + flow restart), not the web requ
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import re
 import statistics
 import time
