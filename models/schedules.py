@@ -13,7 +13,8 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from .audit import AuditLog, Notification, record
 from .base import LOCAL_TZ, local_date  # noqa: F401  (local_date re-exported)
@@ -92,6 +93,9 @@ def check_weekly_summaries(session, now: dt.datetime, mailer=None) -> list[LateS
 
 
 # --- callbacks ------------------------------------------------------------------------------
+CALLBACK_PHASES = ("execution", "evaluation", "closed")
+
+
 def callback_due_on(visited_on: dt.date) -> dt.date:
     return visited_on + dt.timedelta(days=CALLBACK_DAYS)
 
@@ -120,6 +124,22 @@ def open_callbacks(session, campaign_id: int) -> int:
                              due_on=callback_due_on(wo.visited_on)))
     session.flush()
     return len(orders)
+
+
+@event.listens_for(Session, "before_flush")
+def _callback_for_new_visits(session, _context, _instances) -> None:
+    """A visit recorded once the campaign is in execution (admin, import, sign-in) gets its pending
+    dealer callback at once — open_callbacks() covers the visits from before, at the phase start."""
+    with session.no_autoflush:
+        for wo in [o for o in session.new if isinstance(o, WorkOrder) and o.visited_on]:
+            # the admin sets relationships, the importer ids: either may be there before the flush
+            campaign = wo.campaign or (session.get(Campaign, wo.campaign_id) if wo.campaign_id else None)
+            if campaign is None or campaign.phase not in CALLBACK_PHASES:
+                continue
+            dealer_id = wo.dealer_id if wo.dealer_id is not None else getattr(wo.dealer, "id", None)
+            session.add(Callback(campaign=campaign, dealer_id=dealer_id, kind="dealer",
+                                 work_order=wo, customer_name=getattr(wo.customer, "name", None) or wo.number,
+                                 due_on=callback_due_on(wo.visited_on)))
 
 
 def callback_due_list(session, now: dt.datetime) -> dict[int, list[tuple[WorkOrder, dt.date, str]]]:

@@ -433,3 +433,19 @@ def test_it_keeps_several_reasons_for_a_plan_meeting(client_for, personas, scree
     edit = client.get(f"/admin/plan_meeting/edit/?id={meeting.id}").get_data(as_text=True)
     for code in ("market", "stock", "compensation"):  # the choices stay chosen when editing
         assert f'selected value="{code}"' in edit
+
+
+# --- the 100% callback -----------------------------------------------------------------------------
+def test_it_opens_the_callback_of_a_work_order_recorded_during_execution(client_for, screens, personas):
+    from models import Callback
+    from tests.factories import move_to_phase
+
+    move_to_phase(personas.campaign, "execution")
+    db.session.commit()
+    user, data, _ = screens["work_order"]
+    assert _save(client_for(user), "/admin/work_order/new/", data).status_code == 302
+    order = db.session.scalar(select(WorkOrder))
+    callback = db.session.scalars(select(Callback)).one()
+    assert (callback.kind, callback.outcome, callback.work_order_id, callback.dealer_id) == \
+        ("dealer", "pending", order.id, order.dealer_id)
+    assert callback.due_on == dt.date(2014, 1, 27)  # visit 2014-01-20 + 7
