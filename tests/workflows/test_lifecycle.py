@@ -114,7 +114,7 @@ def prefect_runner(app):
     previous = os.environ.get("CAMPAIGN_DESK_ENV")
     os.environ["CAMPAIGN_DESK_ENV"] = "test"  # the runner's flow processes build the app from the env
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from a sandbox
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_test_harness(server_startup_timeout=180):  # 60 s is not enough on a loaded 2-core machine
         runner = RunnerThread()
         yield runner
         runner.stop()
