@@ -70,8 +70,11 @@ class GateView(BaseView):
         phase = campaign.phase
         gate = None
         if current_user.role in CAMPAIGN_GATE_ROLES and phase in GATE_PHASES:
-            gate = {"items": campaign_items(db.session, campaign, phase, today),
+            items = campaign_items(db.session, campaign, phase, today)
+            gate = {"items": items,
+                    # 批准 only when it can succeed; override (HQ, with a reason) stays for the rest
                     "may": {d: may_decide(current_user, campaign, None, d)
+                            and (d != "approved" or all(i.ok for i in items))
                             for d in ("approved", "overridden", "refused")},
                     "decision": existing_decision(db.session, campaign.id, phase, None)}
         dealers = []
@@ -93,6 +96,7 @@ class GateView(BaseView):
                 "may_submit": has_gate and submitted is None and all(i.ok for i in items)
                 and current_user.role == "dealer_coordinator" and current_user.dealer_id == part.dealer_id,
                 "may": {d: has_gate and may_decide(current_user, campaign, part, d)
+                        and (d != "approved" or all(i.ok for i in items))
                         for d in ("approved", "overridden", "refused")}})
         # campaign-wide counts span every dealer: not for coaches or the call center
         kpis = latest_kpis(db.session, campaign.id) if current_user.role in CAMPAIGN_GATE_ROLES else None
@@ -114,13 +118,30 @@ class GateView(BaseView):
             campaign = next((c for c in campaigns if c.id == session.get(REMEMBERED)), campaigns[0])
         ui = current_app.config["PREFECT_UI_URL"].rstrip("/")
         html = self.render("admin/gates.html", campaigns=campaigns, campaign=campaign, phases=PHASES,
-                           decision_labels=DECISION_LABELS,
+                           decision_labels=DECISION_LABELS, item_url=self._item_url,
                            rows=self._rows(campaign) if campaign else None, error=error,
                            may_packet=current_user.role in PACKET_ROLES,
                            may_campaign_packet=current_user.role in CAMPAIGN_PACKET_ROLES,
                            run_url=f"{ui}/runs/flow-run/{campaign.flow_run_id}"
                            if campaign and campaign.flow_run_id else None)
         return html, status
+
+    def _item_url(self, item) -> str:
+        """Where a gate item is fixed: the list filtered to the rows to fix (Flask-Admin numbers
+        its filter arguments per view, so they are looked up on the view), else item.link."""
+        if not item.fix:
+            return item.link
+        view = next((v for v in self.admin._views if getattr(v, "endpoint", None) == item.table), None)
+        if view is None:
+            return item.link
+        args = {}
+        for n, (column, value) in enumerate(item.fix):
+            match = next((i for i, f in enumerate(view._filters) if getattr(f.column, "key", None) == column
+                          and type(f).__name__ in ("FilterEqual", "BooleanEqualFilter")), None)
+            if match is None:
+                return item.link
+            args[f"flt{n}_{view.get_filter_arg(match, view._filters[match])}"] = value
+        return url_for(f"{item.table}.index_view", **args)
 
     @expose("/")
     def index(self):

@@ -35,11 +35,18 @@ class GateItem:
     ok: bool
     table: str  # admin endpoint (= table name) where the record is filled in
     detail: str = ""
+    # the fix is on existing rows: the list filtered to them (column → value; the admin page
+    # turns it into Flask-Admin filter arguments), not a "new" form
+    fix: tuple[tuple[str, str], ...] | None = None
+    path: str = ""  # a page other than the table's list (e.g. the dealers on the gates page)
 
     @property
     def link(self) -> str:
-        # a missing record is created, an existing-but-incomplete one is reviewed in the list
-        return f"/admin/{self.table}/" if self.ok or self.table in NO_NEW_FORM else f"/admin/{self.table}/new/"
+        if self.path:
+            return self.path
+        # a missing record is created; an existing-but-incomplete one is fixed in the (filtered) list
+        fixed_in_list = self.ok or self.fix is not None or self.table in NO_NEW_FORM
+        return f"/admin/{self.table}/" if fixed_in_list else f"/admin/{self.table}/new/"
 
 
 @dataclass
@@ -88,6 +95,14 @@ def iso_weeks(starts_on: dt.date, ends_on: dt.date) -> list[dt.date]:
     return weeks
 
 
+def week_label(monday: dt.date, starts_on: dt.date, ends_on: dt.date) -> str:
+    """A reporting week as the days it covers inside the window and its Monday deadline
+    (周一17:00 for the week before): the first and last weeks are clipped to the window."""
+    first, last = max(monday, starts_on), min(monday + dt.timedelta(days=6), ends_on)
+    due = monday + dt.timedelta(days=7)
+    return f"{first:%m-%d}至{last:%m-%d}（{due:%m-%d}周一17:00前）"
+
+
 # --- per dealer -------------------------------------------------------------------------
 def dealer_items(session, part: Participation, phase: str, today: dt.date) -> list[GateItem]:
     c, d = part.campaign_id, part.dealer_id
@@ -103,22 +118,26 @@ def dealer_items(session, part: Participation, phase: str, today: dt.date) -> li
             GateItem("invitations", "顾客名单不为空", invitations > 0, "customer_invitation",
                      f"{invitations} 人"),
             GateItem("prep_items", "现场物品全部备妥", items > 0 and unready == 0, "preparation_item",
-                     f"{items - unready}/{items} 已备妥"),
+                     f"{items - unready}/{items} 已备妥", fix=(("ready", "0"),) if unready else None),
         ]
     if phase == "execution":
         campaign = part.campaign
         weeks = iso_weeks(campaign.starts_on, campaign.ends_on)
-        submitted = _count(session, WeeklySummary, *mine(WeeklySummary),
-                           WeeklySummary.week_start.in_(weeks), WeeklySummary.submitted_at.is_not(None))
+        in_ = set(session.scalars(select(WeeklySummary.week_start).where(
+            *mine(WeeklySummary), WeeklySummary.week_start.in_(weeks), WeeklySummary.submitted_at.is_not(None))))
+        submitted = len(in_)
+        missing = [w for w in weeks if w not in in_]
         visits = _count(session, WorkOrder, *mine(WorkOrder))
         attempted = _count(session, WorkOrder, *mine(WorkOrder), WorkOrder.id.in_(
             select(Callback.work_order_id).where(Callback.kind == "dealer",
                                                  Callback.outcome != "pending")))
         return [
-            GateItem("weekly", "每周客户信息汇总表已全部提交", submitted >= len(weeks),
-                     "weekly_summary", f"{submitted}/{len(weeks)} 周"),
+            GateItem("weekly", "每周客户信息汇总表已全部提交", not missing, "weekly_summary",
+                     f"{submitted}/{len(weeks)} 周" + ("；缺：" + "、".join(
+                         week_label(w, campaign.starts_on, campaign.ends_on) for w in missing) if missing else "")),
             GateItem("callbacks", "每台检测均已回访或记录回访尝试", attempted == visits, "callback",
-                     f"{attempted}/{visits} 台"),
+                     f"{attempted}/{visits} 台", fix=(("kind", "dealer"), ("outcome", "pending"))
+                     if attempted < visits else None),
         ]
     if phase == "evaluation":
         closing = _count(session, ClosingMeeting, *mine(ClosingMeeting))
@@ -171,7 +190,8 @@ def campaign_items(session, campaign: Campaign, phase: str, today: dt.date) -> l
         parts = campaign.participations
         passed = sum(has_passed(p.phase, phase) for p in parts)
         items.append(GateItem("dealers", "全部参与特约店已通过本阶段关口", passed == len(parts),
-                              "participation", f"{passed}/{len(parts)} 家"))
+                              "participation", f"{passed}/{len(parts)} 家",
+                              path=f"/admin/gates/?campaign={campaign.id}#dealers"))
     return items
 
 

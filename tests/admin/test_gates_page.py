@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from models import Campaign, db
 from tests.conftest import reload
@@ -51,3 +52,42 @@ def test_it_reopens_the_campaign_the_user_picked_last(personas, client_for):
     assert "活动「2015夏日检测」" in hq.get("/admin/gates/").get_data(as_text=True)  # newest open first
     hq.get(_page(personas.campaign))
     assert "活动「2014车主回娘家」" in hq.get("/admin/gates/").get_data(as_text=True)
+
+
+def test_it_links_gate_items_to_the_rows_to_fix_and_offers_approval_only_when_all_are_met(personas, client_for):
+    from models import PreparationItem
+    from tests.factories import move_to_phase, prepare_dealer
+
+    c, a = personas.campaign, personas.dealer_a
+    move_to_phase(c, "preparation")
+    prepare_dealer(c, a)
+    db.session.add(PreparationItem(campaign_id=c.id, dealer_id=a.id, item="礼品袋", quantity=100, ready=False))
+    db.session.commit()
+    coord, rm = client_for(personas.coord_a), client_for(personas.rm)
+
+    html = rm.get(_page(c)).get_data(as_text=True)
+    row_a = html.split("北京甲特约店")[1].split("</tr>")[0]
+    assert "✘" in row_a and 'value="approved"' not in row_a and 'value="refused"' in row_a
+    link = re.search(r'<a href="([^"]+)">现场物品全部备妥</a>', row_a).group(1)
+    assert "/admin/preparation_item/?flt0_" in link.replace("&amp;", "&")  # the list, not a new form
+    listed = coord.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "礼品袋" in listed and "标示贴" not in listed  # only the unready row
+    assert "标示贴" in coord.get("/admin/preparation_item/").get_data(as_text=True)
+    # the campaign item about dealers points at the dealers on this page, not a new participation
+    assert f'href="/admin/gates/?campaign={c.id}#dealers"' in client_for(personas.hq).get(_page(c)).get_data(
+        as_text=True).replace("&amp;", "&")
+
+    db.session.execute(db.update(PreparationItem).values(ready=True))
+    db.session.commit()
+    row_a = rm.get(_page(c)).get_data(as_text=True).split("北京甲特约店")[1].split("</tr>")[0]
+    assert 'value="approved"' in row_a
+
+
+def test_it_names_the_missing_weekly_summaries_by_their_days_in_the_window(personas):
+    from models.gates import dealer_items
+    from tests.factories import participation_of
+
+    c = personas.campaign  # 2014-01-15 (a Wednesday) – 2014-02-17 (a Monday)
+    weekly = dealer_items(db.session, participation_of(c, personas.dealer_a), "execution", dt.date(2014, 2, 20))[0]
+    assert weekly.detail.startswith("0/6 周；缺：01-15至01-19（01-20周一17:00前）、01-20至01-26")
+    assert weekly.detail.endswith("02-17至02-17（02-24周一17:00前）")

@@ -53,7 +53,7 @@ def test_it_checks_preparation_per_dealer(personas):
     assert _items(report, personas.dealer_b.name) == {"training": False, "invitations": False,
                                                       "prep_items": False}
     missing = next(i for i in report.dealers[a.name] if i.key == "prep_items")
-    assert missing.detail == "1/2 已备妥" and missing.link == "/admin/preparation_item/new/"
+    assert missing.detail == "1/2 已备妥" and missing.link == "/admin/preparation_item/"  # fix the unready rows, no new one
     assert _items(report)["dealers"] is False
     assert "北京乙特约店：至少一次培训" in report.missing()
 
