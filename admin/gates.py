@@ -96,7 +96,7 @@ class GateView(BaseView):
                 "may_submit": has_gate and submitted is None and all(i.ok for i in items)
                 and current_user.role == "dealer_coordinator" and current_user.dealer_id == part.dealer_id,
                 "may": {d: has_gate and may_decide(current_user, campaign, part, d)
-                        and (d != "approved" or all(i.ok for i in items))
+                        and (d != "approved" or (all(i.ok for i in items) and submitted is not None))
                         for d in ("approved", "overridden", "refused")}})
         # campaign-wide counts span every dealer: not for coaches or the call center
         kpis = latest_kpis(db.session, campaign.id) if current_user.role in CAMPAIGN_GATE_ROLES else None

@@ -107,6 +107,10 @@ def decide(session, *, user, campaign: Campaign, phase: str, decision: str, note
     # checked after "already"/"not reached" so a double click gets the clearer message
     if version in (None, "") or str(version) != str(target.version_id):
         raise GateError("页面已过期：关口状态已被他人更新，请刷新页面后重新审批。", 409)
+    if part is not None and decision == "approved" and submission(session, part, phase) is None:
+        # the dealer certifies its records first (DESIGN §6); HQ's written override stays possible
+        raise GateError(f"特约店「{part.dealer.name}」尚未提交「{phase_label(phase)}」关口审核，"
+                        "请待特约店活动协调员确认检查项并提交后再审批。", 409)
     items = dealer_items(session, part, phase, today) if part is not None \
         else campaign_items(session, campaign, phase, today)
     missing = [i.label for i in items if not i.ok]

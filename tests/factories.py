@@ -82,3 +82,16 @@ def move_to_phase(campaign, phase: str) -> None:
     for part in campaign.participations:
         part.phase = phase
     db.session.flush()
+
+
+def submit(campaign, dealer, phase: str | None = None, now=None) -> None:
+    """The dealer's coordinator passes the dealer gate to review (needed before an approval)."""
+    from sqlalchemy import select
+
+    from models import User
+    from models.phases import submit_for_review
+
+    coordinator = db.session.scalar(select(User).where(User.role == "dealer_coordinator",
+                                                       User.dealer_id == dealer.id))
+    submit_for_review(db.session, user=coordinator, campaign=campaign, dealer_id=dealer.id,
+                      phase=phase or participation_of(campaign, dealer).phase, now=now)

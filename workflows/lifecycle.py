@@ -157,16 +157,26 @@ def calculate_compensations(campaign_id: int) -> dict[str, str]:
 
 
 @task(cache_policy=NO_CACHE)  # re-read after every resume; a cached False would wait forever
-def gate_passed(campaign_id: int, phase: str) -> bool:
-    """Read the decision from the database; mark it as seen by the run (the reconciler skips it)."""
+def gate_passed(campaign_id: int, phase: str) -> str:
+    """Read the decision from the database; mark it as seen by the run (the reconciler skips it).
+    Returns who decided what (for the run's log), "" while the gate is open."""
+    from models.base import LOCAL_TZ
+    from models.campaign import DECISION_LABELS
+    from models.gates import phase_label
     from models.phases import campaign_gate_passed
 
     with database() as session:
         row = campaign_gate_passed(session, campaign_id, phase)
-        if row is not None and not row.resumed:
+        if row is None:
+            return ""
+        said = (f"「{phase_label(phase)}」关口{DECISION_LABELS[row.decision]}："
+                f"{row.decided_by.full_name or row.decided_by.username}，"
+                f"{row.decided_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}（北京时间）" +
+                (f"，说明：{row.note}" if row.note else ""))
+        if not row.resumed:
             row.resumed = True
             session.commit()
-        return row is not None
+        return said
 
 
 # --- the five phases, each readable as its checklist --------------------------------------------
@@ -213,7 +223,9 @@ def wait_for_gate(campaign_id: int, phase: str, summary: dict) -> None:
 
     logger = get_run_logger()
     for attempt in range(MAX_WAITS):
-        if gate_passed(campaign_id, phase):
+        decided = gate_passed(campaign_id, phase)
+        if decided:
+            logger.info(decided)  # from the database, the system of record
             return
         missing = "\n".join(f"- {m}" for m in summary["missing"]) or "- 检查项已全部满足，等待审批"
         description = (f"**{phase_label(phase)}关口**等待审批（完成度 {summary['progress']}%）。"
@@ -223,7 +235,10 @@ def wait_for_gate(campaign_id: int, phase: str, summary: dict) -> None:
         approval = suspend_flow_run(wait_for_input=Approval.with_initial_data(
             description=description, phase=phase, decision="approved", decided_by="",
             decided_at=dt.datetime.now(dt.UTC)), key=key, timeout=None)
-        logger.info("resumed at %s by %s (%s)", phase, approval.decided_by, approval.decision)
+        # the input is only a wake-up call (the Prefect UI can send one without a decision):
+        # the loop re-reads the database and waits again if it holds no decision
+        logger.info("resumed at the %s gate (input from %s); re-reading the decision from the database",
+                    phase, approval.decided_by or "the Prefect UI")
     raise RuntimeError(f"{phase} gate resumed {MAX_WAITS} times without an approval in the database")
 
 

@@ -80,6 +80,12 @@ def test_it_links_gate_items_to_the_rows_to_fix_and_offers_approval_only_when_al
     db.session.execute(db.update(PreparationItem).values(ready=True))
     db.session.commit()
     row_a = rm.get(_page(c)).get_data(as_text=True).split("北京甲特约店")[1].split("</tr>")[0]
+    assert 'value="approved"' not in row_a  # all ✔, but the dealer has not submitted it for review
+    resp = _decide(rm, c, "approved", participation_of(reload(c), a).version_id, dealer=a)
+    assert resp.status_code == 409 and "尚未提交「准备」关口审核" in resp.get_data(as_text=True)
+    assert coord.post("/admin/gates/submit", {"campaign_id": c.id, "dealer_id": a.id, "phase": "preparation"},
+                      csrf_from=_page(c)).status_code == 302
+    row_a = rm.get(_page(c)).get_data(as_text=True).split("北京甲特约店")[1].split("</tr>")[0]
     assert 'value="approved"' in row_a
 
 

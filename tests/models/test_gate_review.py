@@ -12,7 +12,7 @@ from models.phases import (GateError, ReconcileStep, START_REQUESTED, approve, o
                            refuse, submission, submit_for_review)
 from models.audit import record
 from tests.conftest import make_user
-from tests.factories import move_to_phase, participation_of, prepare_dealer
+from tests.factories import move_to_phase, participation_of, prepare_dealer, submit
 
 TODAY = dt.date(2014, 1, 10)
 NOW = dt.datetime(2014, 1, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 Shanghai
@@ -42,12 +42,13 @@ def test_it_tells_the_dealer_coordinator_of_an_approval_and_a_second_refusal_aga
     refuse(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id, note="名单为空",
            version=participation_of(personas.campaign, a).version_id, now=NOW + dt.timedelta(hours=1))
     prepare_dealer(c, a, TODAY)
+    submit(c, a, now=NOW + dt.timedelta(hours=1, minutes=30))
     approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
             version=participation_of(personas.campaign, a).version_id, now=NOW + dt.timedelta(hours=2))
     notes = _notes()
     assert [(n.user_id, n.kind) for n in notes] == [(personas.coord_a.id, "gate_refused")] * 2 + \
-        [(personas.coord_a.id, "gate_approved")]
-    assert notes[1].body == "驳回原因：名单为空" and "「准备」关口已批准" in notes[2].title
+        [(personas.rm.id, "gate_submitted"), (personas.coord_a.id, "gate_approved")]
+    assert notes[1].body == "驳回原因：名单为空" and "「准备」关口已批准" in notes[3].title
     assert all(n.user_id != personas.coord_b.id for n in notes)  # another dealer hears nothing
 
 

@@ -8,7 +8,7 @@ import pytest
 from models import db
 from models.overview import campaign_overview, overview_markdown
 from models.phases import approve, override, refuse
-from tests.factories import move_to_phase, participation_of, prepare_dealer
+from tests.factories import move_to_phase, participation_of, prepare_dealer, submit
 
 TODAY = dt.date(2014, 1, 10)
 
@@ -19,6 +19,7 @@ def test_it_keeps_every_decision_of_a_gate_in_the_history_not_only_the_last(pers
     refuse(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id, note="礼品未到",
            version=participation_of(c, a).version_id)
     prepare_dealer(c, a, TODAY)
+    submit(c, a)
     approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
             version=participation_of(c, a).version_id)
     override(db.session, user=personas.hq, campaign=c, phase="preparation", note="总部会议决定推进",
@@ -27,7 +28,7 @@ def test_it_keeps_every_decision_of_a_gate_in_the_history_not_only_the_last(pers
 
     overview = campaign_overview(db.session, c, TODAY)
     assert [(h.scope, h.action) for h in overview.history] == [
-        ("北京甲特约店", "驳回"), ("北京甲特约店", "批准"), ("活动整体", "强制通过")]
+        ("北京甲特约店", "驳回"), ("北京甲特约店", "提交审核"), ("北京甲特约店", "批准"), ("活动整体", "强制通过")]
     assert "准备关口：驳回；理由：礼品未到" in overview.history[0].detail  # Chinese, no raw codes
     assert [s.state for s in overview.steps] == ["done", "done", "current", "todo", "todo"]
     assert overview.steps[1].decision.decision == "overridden"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import AuditLog, GateApproval, db
 from models.phases import GateError, approve, decide, override, pending_resumes, refuse
-from tests.factories import move_to_phase, participation_of, prepare_dealer
+from tests.factories import move_to_phase, participation_of, prepare_dealer, submit
 
 TODAY = dt.date(2014, 1, 10)
 
@@ -61,6 +61,11 @@ def test_it_lets_the_regional_manager_approve_only_own_region(personas):
                 version=participation_of(personas.campaign, a).version_id)
     with pytest.raises(GateError, match="活动整体关口只能由总部"):
         approve(db.session, user=personas.rm, campaign=c, phase="preparation", version=c.version_id)
+    with pytest.raises(GateError, match="尚未提交「准备」关口审核") as e:
+        approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
+                version=participation_of(personas.campaign, a).version_id)
+    assert e.value.status == 409
+    submit(c, a)
     approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
             version=participation_of(personas.campaign, a).version_id)
     assert participation_of(personas.campaign, a).phase == "application" and c.phase == "preparation"
@@ -89,11 +94,12 @@ def test_it_records_a_refusal_and_allows_a_later_approval(personas):
                  note="礼品未到", version=participation_of(personas.campaign, a).version_id)
     assert row.decision == "refused" and participation_of(personas.campaign, a).phase == "preparation"
     prepare_dealer(personas.campaign, a, TODAY)
+    submit(c, a)
     again = approve(db.session, user=personas.rm, campaign=c, phase="preparation", dealer_id=a.id,
                     version=participation_of(personas.campaign, a).version_id)
     assert again.id == row.id and again.decision == "approved"
     actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
-    assert actions == ["gate_refused", "gate_approved"]
+    assert actions == ["gate_refused", "gate_submitted", "gate_approved"]
 
 
 def test_it_rejects_unknown_phases_and_dealer_gates_of_hq_phases(personas):

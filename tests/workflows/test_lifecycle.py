@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from models import AuditLog, GateApproval, Participation, PlanGoal, PlanMeeting, WeeklySummary, db
 from tests.conftest import reload
-from tests.factories import prepare_dealer
+from tests.factories import prepare_dealer, submit
 
 TODAY = dt.date(2014, 1, 10)
 DURATIONS: list[float] = []  # approval POST → run leaves "Suspended" (printed at the end)
@@ -248,6 +248,8 @@ def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(person
         prepare_dealer(personas.campaign, dealer, TODAY)
     db.session.commit()
     for dealer in (personas.dealer_a, personas.dealer_b):
+        submit(reload(c), dealer)
+        db.session.commit()
         part = db.session.scalar(select(Participation).where(Participation.dealer_id == dealer.id))
         assert _decide(rm, c, "preparation", "approved", reload(part).version_id, dealer=dealer).status_code == 302
     part_c = db.session.scalar(select(Participation).where(Participation.dealer_id == personas.dealer_c.id))
