@@ -13,6 +13,11 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+# Before anything imports Prefect: its settings are read once at import, and without an API URL
+# every client call would start an ephemeral Prefect server (a test module that imports
+# workflows at collection time is enough). The harness tests set their own.
+os.environ.setdefault("PREFECT_API_URL", "http://127.0.0.1:9/api")
+
 import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient

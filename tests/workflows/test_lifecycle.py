@@ -279,7 +279,7 @@ def test_it_runs_a_campaign_from_planning_to_evaluation_through_the_admin(person
     progress = httpx.get(f"{PREFECT_API_URL.value()}/artifacts/campaign-{c.id}-progress/latest").json()
     assert (progress["data"], progress["flow_run_id"]) == (100.0, run_id)
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("gate_%"))).all()
-    assert sorted(set(actions)) == ["gate_approved", "gate_overridden"]
+    assert sorted(set(actions)) == ["gate_approved", "gate_overridden", "gate_submitted"]
 
 
 def client_name(run) -> str:
