@@ -165,7 +165,7 @@ def _state(run_id):
     return run_state(run_id)
 
 
-def _wait(run_id, want, timeout=90.0):
+def _wait(run_id, want, timeout=240.0):  # two harnesses under xdist on a loaded 2-core machine
     """Poll until the run is in state type `want` (and pause key, for PAUSED)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
