@@ -13,12 +13,14 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     from admin import init_admin
     from models import init_db
     from web import init_cli, init_i18n, init_migrate, init_security, init_web
+    from web.errors import init_errors
 
     init_db(app)
     init_migrate(app)
     init_security(app)
     init_i18n(app)
     init_web(app)
+    init_errors(app)
     init_admin(app)
     init_cli(app)
     return app

@@ -92,10 +92,10 @@ class UserView(SecureModelView):
     column_list = ["username", "full_name", "role", "dealer", "region", "active", "last_login_at"]
     column_searchable_list = ["username", "full_name", "mobile"]
     column_filters = ["role", "dealer", "region", "active"]
-    column_exclude_list = ["password_hash"]
-    column_details_exclude_list = ["password_hash", "version_id"]
-    column_export_exclude_list = ["password_hash", "version_id"]
-    form_excluded_columns = SecureModelView.form_excluded_columns + ["password_hash", "last_login_at"]
+    column_exclude_list = SECRETS = ["password_hash", "session_token"]
+    column_details_exclude_list = [*SECRETS, "version_id"]
+    column_export_exclude_list = [*SECRETS, "version_id"]
+    form_excluded_columns = SecureModelView.form_excluded_columns + [*SECRETS, "last_login_at"]
     form_extra_fields = {"new_password": PasswordField(
         "设置新密码", validators=[Optional(), Length(min=8, max=200, message="密码至少 8 位")],
         description="留空则不修改")}
@@ -109,6 +109,14 @@ class UserView(SecureModelView):
         if problem:
             raise ValidationError(problem)
         super().on_model_change(form, model, is_created)
+
+    @action("end_sessions", "强制下线", "所选用户在所有设备上的登录将立即失效，需要重新登录。继续？")
+    def action_end_sessions(self, ids: list[str]) -> None:
+        def end(user: User) -> None:
+            User.end_sessions(db.session, user.id)
+            record(db.session, user=current_user, action="end_sessions", entity=user)
+
+        self.act_on(ids, end, "已强制 {n} 个用户下线")
 
 
 class CustomerView(FormView):

@@ -6,13 +6,14 @@ A bad value stops start-up with a message naming the variable and the value
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET_KEY = "dev-only-not-secret"
+INSTANCE = ROOT / "instance"
 
 
 class ConfigError(RuntimeError):
@@ -63,9 +64,21 @@ def env_database_url(name: str, default: str) -> str:
     return raw
 
 
+def instance_secret(directory: Path) -> str:
+    """A random key kept in instance/secret_key, made on first start: a key in the code would be
+    public, and with it anyone can sign a session cookie for any user."""
+    path = directory / "secret_key"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # O_EXCL: first writer wins
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 class BaseConfig:
     def __init__(self) -> None:
-        self.SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or self.default_secret_key()
         self.SQLALCHEMY_DATABASE_URI = env_database_url(
             "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'campaign_desk.db'}")
         self.PREFECT_API_URL = env_str("PREFECT_API_URL", "http://127.0.0.1:4200/api")
@@ -88,12 +101,21 @@ class BaseConfig:
         self.WTF_CSRF_TIME_LIMIT = None  # a coordinator's form may stay open all day
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = False
+        self.HSTS = False
         # memory:// is per process; give several gunicorn workers a shared redis:// or memcached://.
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
         # The customers' phone pages: a shop's guests share its Wi-Fi address, so the per-address
         # limit is generous; one link is pressed by one customer.
         self.PHONE_LIMIT_PER_IP = env_str("PHONE_LIMIT_PER_IP", "300 per minute")
         self.PHONE_LIMIT_PER_LINK = env_str("PHONE_LIMIT_PER_LINK", "20 per minute")
+        # Sign-in throttling: failed attempts per user name and per client address.
+        self.LOGIN_LIMIT_PER_ACCOUNT = env_str("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+        self.LOGIN_LIMIT_PER_IP = env_str("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+        self.PROXY_HOPS = env_int("PROXY_HOPS", 0, minimum=0)  # trusted proxies setting X-Forwarded-*
+
+    def default_secret_key(self) -> str:
+        return instance_secret(INSTANCE)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -109,14 +131,22 @@ class TestConfig(BaseConfig):
         super().__init__()
         self.SQLALCHEMY_DATABASE_URI = env_database_url("TEST_DATABASE_URL", "sqlite://")
 
+    def default_secret_key(self) -> str:
+        return secrets.token_hex(32)
+
 
 class ProductionConfig(BaseConfig):
     def __init__(self) -> None:
         super().__init__()
-        if self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 16:
-            raise ConfigError("SECRET_KEY must be set to a random value of at least 16 characters "
-                              "in production (e.g. python -c 'import secrets; print(secrets.token_hex())')")
+        if len(self.SECRET_KEY) < 16:
+            self.default_secret_key()
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+        self.HSTS = env_bool("HSTS", True)  # production runs behind TLS
+
+    def default_secret_key(self) -> str:
+        # several machines must share one key: a per-machine file would not do
+        raise ConfigError("SECRET_KEY must be set to a random value of at least 16 characters "
+                          "in production (e.g. python -c 'import secrets; print(secrets.token_hex())')")
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, event, inspect, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Record, field
@@ -24,6 +26,24 @@ DEALER_ROLES = {"dealer_coordinator", "service_advisor"}
 LOCALES = {"zh_Hans_CN": "简体中文", "en": "English"}
 
 _hasher = PasswordHasher()
+_dummy_hash: list[str] = []
+# A change to any of these ends the user's open sessions (stolen cookie, new role, left the dealer).
+SESSION_ENDING_CHANGES = ("password_hash", "role", "dealer_id", "region_id", "active")
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+def verify_nobody(password: str) -> None:
+    """Spend what checking a real password costs, so an unknown user name answers as slowly as a
+    known one (a fast "no" tells an attacker which names exist)."""
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash(secrets.token_hex(16)))
+    try:
+        _hasher.verify(_dummy_hash[0], password)
+    except (VerificationError, InvalidHashError):
+        pass
 
 coach_dealer = Table(
     "coach_dealer", Base.metadata,
@@ -74,6 +94,8 @@ class User(UserMixin, Record, Base):
     locale: Mapped[str] = field("界面语言", String(10), choices=LOCALES, default="zh_Hans_CN")
     active: Mapped[bool] = field("启用", Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(200), default="")
+    # Part of the login session (get_id); a new token ends every session signed with the old one.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     last_login_at: Mapped[dt.datetime | None] = field("最近登录")
 
     def __str__(self) -> str:
@@ -87,6 +109,12 @@ class User(UserMixin, Record, Base):
     def is_hq(self) -> bool:
         return self.role in HQ_ROLES
 
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def holds_session(self, token: str) -> bool:
+        return hmac.compare_digest(self.session_token or "", token)
+
     def set_password(self, password: str) -> None:
         if len(password) < 8:
             raise ValueError("密码至少 8 位")
@@ -97,6 +125,19 @@ class User(UserMixin, Record, Base):
             return _hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    @staticmethod
+    def end_sessions(session, user_id: int) -> None:
+        """Log this user out everywhere. A plain UPDATE: logging out must not collide, through the
+        optimistic lock, with an edit of the same user row."""
+        session.execute(update(User.__table__).where(User.__table__.c.id == user_id)
+                        .values(session_token=new_session_token()))
+
+    @staticmethod
+    def stamp_login(session, user_id: int, at: dt.datetime) -> None:
+        # no version bump: six tabs signing in at once must not fail on the optimistic lock
+        session.execute(update(User.__table__).where(User.__table__.c.id == user_id)
+                        .values(last_login_at=at))
 
     def role_problem(self) -> str | None:
         """Why this role/dealer/region combination cannot work, or None."""
@@ -109,3 +150,10 @@ class User(UserMixin, Record, Base):
         if self.role == "regional_manager" and self.region_id is None and self.region is None:
             return "区域经理必须选择负责区域"
         return None
+
+
+@event.listens_for(User, "before_update")
+def _end_sessions_on_change(mapper, connection, user: User) -> None:
+    state = inspect(user)
+    if any(state.attrs[name].history.has_changes() for name in SESSION_ENDING_CHANGES):
+        user.session_token = new_session_token()

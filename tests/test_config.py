@@ -48,3 +48,22 @@ def test_it_refuses_an_unknown_environment(monkeypatch):
 def test_it_upgrades_bare_postgresql_urls_to_psycopg3(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://app@db/campaign")
     assert load_config("development").SQLALCHEMY_DATABASE_URI.startswith("postgresql+psycopg://")
+
+
+def test_it_makes_a_random_secret_key_in_instance_when_none_is_set(monkeypatch, tmp_path):
+    import config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setattr(config, "INSTANCE", tmp_path / "instance")
+    first = load_config("development").SECRET_KEY
+    assert len(first) == 64 and first != "dev-only-not-secret"
+    assert load_config("development").SECRET_KEY == first  # kept: sessions survive a restart
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+    monkeypatch.setattr(config, "INSTANCE", tmp_path / "other")
+    assert load_config("development").SECRET_KEY != first
+
+
+def test_it_refuses_a_short_secret_key_in_production(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        load_config("production")

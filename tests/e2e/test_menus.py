@@ -28,6 +28,7 @@ def menu_links(page, base: str) -> list[str]:
 ])
 def test_it_opens_every_menu_entry_without_an_error(page, live_server, personas, username,
                                                       expected_menus):
+    refused = csp_violations(page)
     login(page, live_server, username)
     links = menu_links(page, live_server)
     assert expected_menus <= set(links), links
@@ -40,6 +41,14 @@ def test_it_opens_every_menu_entry_without_an_error(page, live_server, personas,
         if create is not None:
             response = page.goto(live_server + create.get_attribute("href"))
             assert response.status < 400, f"create form of {href} answered {response.status}"
+    assert refused == []
+
+
+def csp_violations(page) -> list[str]:
+    """Messages of what the Content-Security-Policy blocked on this page, collected as it runs."""
+    found: list[str] = []
+    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return found
 
 
 def test_it_logs_in_with_the_chinese_login_page(page, live_server, personas):

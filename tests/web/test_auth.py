@@ -1,10 +1,14 @@
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from models import AuditLog, User, db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, reload
 
 
 def _login(client, username, password, next_url=None):
@@ -114,3 +118,150 @@ def test_it_switches_the_interface_language_per_user(client_for, personas):
 def test_it_refuses_an_unknown_language(client_for, personas):
     response = client_for(personas.coord_a).post("/preferences/locale", {"locale": "xx"}, csrf_from="/admin/")
     assert response.status_code == 400
+
+
+# --- issue 9: sign-in attacks and sessions ---------------------------------------------------------
+def _session_cookie(client) -> str:
+    return client.http.get_cookie("session").value
+
+
+def _with_cookie(client_for, value: str):
+    thief = client_for(None)
+    thief.http.set_cookie("session", value)
+    return thief
+
+
+def test_it_locks_an_account_after_repeated_failures(client_for, personas):
+    client = client_for(None)
+    statuses = [_login(client, "hq", f"guess-{n}").status_code for n in range(5)]
+    assert statuses == [401] * 5
+    locked = _login(client, "hq", PASSWORD)  # the right password no longer helps
+    assert locked.status_code == 429
+    assert "登录失败次数过多，已暂时锁定，请 15 分钟后再试" in locked.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_it_locks_an_unknown_name_with_the_same_words(client_for, personas):
+    client = client_for(None)
+    for n in range(5):
+        _login(client, "nobody", f"guess-{n}")
+    known, unknown = client_for(None), client_for(None)
+    for n in range(5):
+        _login(known, "coord_a", f"guess-{n}")
+    a, b = _login(known, "coord_a", "x-guess"), _login(unknown, "nobody", "x-guess")
+    assert a.status_code == b.status_code == 429
+    assert re.sub(r'value="[^"]+"', "", a.get_data(as_text=True)) == \
+        re.sub(r'value="[^"]+"', "", b.get_data(as_text=True))
+
+
+def test_it_throttles_one_address_across_accounts(app, client_for, personas, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "4 per 15 minutes")
+    client = client_for(None)
+    assert [_login(client, f"user{n}", "guess").status_code for n in range(4)] == [401] * 4
+    assert _login(client, "coord_a", PASSWORD).status_code == 429
+
+
+def test_it_releases_the_lockout_after_its_window(client_for, personas, monkeypatch):
+    import limits.storage.memory as memory
+
+    now = [time.time()]
+    monkeypatch.setattr(memory, "time", SimpleNamespace(time=lambda: now[0]))
+    client = client_for(None)
+    for n in range(5):
+        _login(client, "hq", f"guess-{n}")
+    assert _login(client, "hq", PASSWORD).status_code == 429
+    now[0] += 14 * 60
+    assert _login(client, "hq", PASSWORD).status_code == 429
+    now[0] += 61
+    assert _login(client, "hq", PASSWORD).status_code == 302
+
+
+def test_it_audits_failed_and_successful_logins_with_the_address(client_for, personas):
+    client = client_for(None)
+    _login(client, "hq", "wrong-password")
+    _login(client, "ghost", "wrong-password")
+    _login(client, "hq", PASSWORD)
+    db.session.expire_all()
+    rows = db.session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
+    assert [(r.action, r.entity_id) for r in rows] == [
+        ("login_failed", personas.hq.id), ("login_failed", None), ("login", personas.hq.id)]
+    assert all("IP 127.0.0.1" in r.detail for r in rows) and "ghost" in rows[1].detail
+
+
+def test_it_checks_a_password_for_an_unknown_user_too(client_for, personas, monkeypatch):
+    from argon2 import PasswordHasher
+
+    calls = []
+    verify = PasswordHasher.verify
+    monkeypatch.setattr(PasswordHasher, "verify", lambda self, h, p: calls.append(p) or verify(self, h, p))
+    _login(client_for(None), "coord_a", "wrong-password")
+    _login(client_for(None), "nobody", "wrong-password")
+    assert calls == ["wrong-password", "wrong-password"]  # same work for both: no timing oracle
+
+
+def test_it_ends_the_session_at_logout(client_for, personas):
+    client = client_for(None)
+    _login(client, "hq", PASSWORD)
+    saved = _session_cookie(client)
+    assert client.post("/logout", {}, csrf_from="/admin/").status_code == 302
+    assert _with_cookie(client_for, saved).get("/admin/sign_in/").status_code == 302
+
+
+def test_it_ends_sessions_when_hq_sets_a_new_password(client_for, personas):
+    victim = client_for(None)
+    _login(victim, "coord_a", PASSWORD)
+    saved = _session_cookie(victim)
+    assert _with_cookie(client_for, saved).get("/admin/sign_in/").status_code == 200
+    user = personas.coord_a
+    hq = client_for(personas.hq)
+    response = hq.post(f"/admin/user/edit/?id={user.id}", {
+        "version_id": user.version_id, "dealer": personas.dealer_a.id, "username": user.username,
+        "full_name": user.full_name, "role": user.role, "locale": user.locale, "active": "y",
+        "new_password": "a-brand-new-pass"}, csrf_from=f"/admin/user/edit/?id={user.id}")
+    assert response.status_code == 302
+    assert reload(user).check_password("a-brand-new-pass")
+    assert _with_cookie(client_for, saved).get("/admin/sign_in/").status_code == 302
+    assert victim.get("/admin/sign_in/").status_code == 302
+
+
+def test_it_logs_a_user_out_everywhere_on_hq_request(client_for, personas):
+    victim = client_for(personas.sa_a)
+    assert victim.get("/admin/sign_in/").status_code == 200
+    hq = client_for(personas.hq)
+    response = hq.post("/admin/user/action/", {"action": "end_sessions", "rowid": personas.sa_a.id},
+                       csrf_from="/admin/user/")
+    assert response.status_code == 302
+    assert victim.get("/admin/sign_in/").status_code == 302
+    assert hq.get("/admin/sign_in/").status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "end_sessions")).entity_id == \
+        personas.sa_a.id
+
+
+def test_it_refuses_ending_sessions_to_a_coordinator(client_for, personas):
+    victim = client_for(personas.sa_a)
+    coord = client_for(personas.coord_a)
+    coord.post("/admin/user/action/", {"action": "end_sessions", "rowid": personas.sa_a.id},
+               csrf_from="/admin/user/")
+    assert victim.get("/admin/sign_in/").status_code == 200
+
+
+def test_it_refuses_a_forged_cookie_naming_only_a_user_id(app, client_for, personas):
+    forged = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": str(personas.hq.id), "_fresh": True})  # the signing key itself leaked
+    assert _with_cookie(client_for, forged).get("/admin/user/").status_code == 302
+
+
+def test_it_survives_six_simultaneous_logins_of_one_user(client_for, personas):
+    clients = [client_for(None) for _ in range(6)]
+    tokens = [c.csrf("/login") for c in clients]
+    barrier = threading.Barrier(6)
+
+    def attempt(client, token):
+        barrier.wait()
+        return client.http.post("/login", data={"username": "hq", "password": PASSWORD,
+                                                "csrf_token": token}).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(attempt, clients, tokens))
+    assert statuses == [302] * 6
