@@ -27,6 +27,7 @@ from forms.importer import (Context, ImportRefused, Preview, Stash, audit_import
 from models import Campaign, Dealer, Participation, db
 from models.base import LOCAL_TZ
 from models.scoping import may_see_dealer, scoped
+from web.errors import error_page
 
 SHOWN_ERRORS = 1000  # rows listed on the preview page; rejected.csv always has them all
 
@@ -68,6 +69,11 @@ class ExcelImportMixin:
         return blueprint
 
     def _too_large(self, error: Exception):
+        if (request.content_length or 0) <= (current_app.config.get("MAX_CONTENT_LENGTH") or 0):
+            # under the upload limit: a huge text field, over Werkzeug's MAX_FORM_MEMORY_SIZE
+            return error_page(413, message=f"提交的内容过大（每个文本框最多 "
+                                           f"{current_app.config['MAX_FORM_MEMORY_SIZE'] // 1024} KB），"
+                                           "未保存任何数据。请缩短后重新提交。")
         limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
         message = (f"上传的文件超过 {limit} MB 的上限，未导入任何数据。"
                    "请删除无关的工作表和图片，或把数据拆分成几个文件分批导入。")

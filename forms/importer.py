@@ -38,6 +38,11 @@ from .definitions import FormDefinition, _text, validate_row
 DEFAULT_MAX_ROWS = 50_000
 HEADER_SCAN_ROWS = 10  # a DMS export may put a title line or two above the headings
 IN_CHUNK = 2_000  # values per IN (...) lookup, well under SQLite's and PostgreSQL's limits
+# a zip bomb's bounds (check_archive); a 50,000-row workbook inflates to about 20 MB at ratio 12
+MAX_UNCOMPRESSED = 100 * 2**20
+MAX_RATIO = 100
+MAX_ENTRIES = 1_000
+MAX_SECONDS = 120  # reading and checking one file; a worker is not held longer
 ENCODING_HINT = "如为 CSV 文件，请确认编码为 UTF-8 或 GBK（在 Excel 中“另存为 CSV UTF-8”即可）"
 
 
@@ -88,18 +93,40 @@ class Formula:
     coordinate: str
 
 
+def _unreadable(exc: Exception) -> ImportRefused:
+    return ImportRefused(f"无法读取该 Excel 文件（{type(exc).__name__}），请确认是 .xlsx 格式且未损坏", 400)
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a zip bomb before openpyxl inflates anything. zipfile never inflates an entry past the
+    size the zip directory declares (a liar fails its CRC), so bounding the declared sizes bounds
+    the work; a real workbook inflates about 12 times (50,000 rows: 1.7 MB → 20 MB)."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _unreadable(exc) from None
+    total = sum(e.file_size for e in entries)
+    ratio = max((e.file_size / max(e.compress_size, 1) for e in entries), default=0)
+    if len(entries) > MAX_ENTRIES or total > MAX_UNCOMPRESSED or ratio > MAX_RATIO:
+        raise ImportRefused(f"该 Excel 文件解压后过大或压缩比异常（解压后 {total / 2**20:,.0f} MB，压缩比 "
+                            f"{ratio:,.0f} 倍；上限 {MAX_UNCOMPRESSED // 2**20} MB、{MAX_RATIO} 倍），"
+                            "未导入任何数据。请在 Excel 中删除多余内容后另存，或拆分成几个文件导入", 413)
+
+
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    check_archive(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportRefused(f"无法读取该 Excel 文件（{type(exc).__name__}），请确认是 .xlsx 格式且未损坏",
-                            400) from None
+        raise _unreadable(exc) from None
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # trust the rows, not a possibly stale <dimension>
         for number, row in enumerate(sheet.iter_rows(), start=1):
             yield number, [Formula(c.coordinate) if getattr(c, "data_type", None) == "f" else c.value
                            for c in row]
+    except (zipfile.BadZipFile, ValueError, OSError, SyntaxError) as exc:  # bad CRC, broken XML
+        raise _unreadable(exc) from None
     finally:
         book.close()
 
@@ -125,7 +152,10 @@ def _cached_values(data: bytes, wanted: set[str]) -> dict[str, Any]:
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")  # Excel's "Unicode text"
+        try:
+            return data.decode("utf-16")  # Excel's "Unicode text"
+        except UnicodeDecodeError:
+            raise ImportRefused(f"文件以 UTF-16 标记开头，但内容不是 UTF-16 文本。{ENCODING_HINT}", 400) from None
     if b"\x00" in data[:4096] and len(data) % 2 == 0:  # UTF-16 without its BOM
         for encoding in ("utf-16-le", "utf-16-be"):
             try:
@@ -240,7 +270,11 @@ def check_file(definition: FormDefinition, filename: str, data: bytes, context: 
 
     raw_rows: list[tuple[int, list[Any]]] = []
     formulas: set[str] = set()
+    deadline = time.monotonic() + MAX_SECONDS
     for number, cells in _chain(after, rows):
+        if number % 1000 == 0 and time.monotonic() > deadline:
+            raise ImportRefused(f"文件处理超过 {MAX_SECONDS} 秒，已停止，未导入任何数据。"
+                                "请拆分成几个较小的文件分批导入", 413)
         if not any(c not in (None, "") for c in cells):
             continue
         raw_rows.append((number, cells))

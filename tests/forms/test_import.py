@@ -370,3 +370,71 @@ def test_it_imports_callbacks_and_keeps_verification_to_the_call_center(client_f
     html = preview.get_data(as_text=True)
     assert "第 3 行" in html and "“呼叫中心核实”只能由呼叫中心导入" in html
     assert "第 4 行" in html and "“满意度 (1-5)”应在 1 至 5 之间" in html
+
+
+# --- issue 9: hostile files -------------------------------------------------------------------------
+def _with_entry(workbook: bytes, name: str, content: bytes) -> bytes:
+    """A valid workbook with one more (or a replaced) zip entry."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+        dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_it_refuses_a_shared_strings_bomb_before_opening_it(client_for, personas):
+    strings = b"<si><t>a</t></si>" * 400_000  # 6.8 MB of XML in a few KB: ratio ≈ 1,000
+    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="400000" '
+           b'uniqueCount="400000">' + strings + b"</sst>")
+    bomb = _with_entry(xlsx_file(INVITATION_HEADINGS, invitation_rows(2)), "xl/sharedStrings.xml", sst)
+    assert len(bomb) < 60_000
+    response = upload(client_for(personas.coord_a), SCREEN, bomb, "名单.xlsx", campaign_id=personas.campaign.id)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413 and "解压后过大或压缩比异常" in html and "未导入任何数据" in html
+    assert _count(CustomerInvitation) == 0
+
+
+def test_it_refuses_a_workbook_inflating_past_100_mb(client_for, personas, monkeypatch):
+    import forms.importer as importer
+
+    monkeypatch.setattr(importer, "MAX_RATIO", 10**6)  # the size bound alone
+    bomb = _with_entry(xlsx_file(INVITATION_HEADINGS, invitation_rows(2)), "xl/media/image1.png",
+                       b"\0" * (100 * 2**20 + 1))
+    response = upload(client_for(personas.coord_a), SCREEN, bomb, "名单.xlsx", campaign_id=personas.campaign.id)
+    assert response.status_code == 413 and "上限 100 MB" in response.get_data(as_text=True)
+
+
+def test_it_refuses_a_workbook_of_too_many_parts(client_for, personas):
+    import io
+    import zipfile
+
+    book = io.BytesIO(xlsx_file(INVITATION_HEADINGS, invitation_rows(2)))
+    with zipfile.ZipFile(book, "a") as archive:
+        for n in range(1_001):
+            archive.writestr(f"xl/media/p{n}.bin", b"")
+    response = upload(client_for(personas.coord_a), SCREEN, book.getvalue(), "名单.xlsx",
+                      campaign_id=personas.campaign.id)
+    assert response.status_code == 413
+
+
+def test_it_refuses_a_csv_with_a_utf16_mark_that_is_not_utf16(client_for, personas):
+    body = b"\xff\xfe" + "顾客姓名,手机\n张伟,13812345678\n".encode("utf-8") + b"\x00\xd8"
+    response = upload(client_for(personas.coord_a), SCREEN, body, "名单.csv", campaign_id=personas.campaign.id)
+    assert response.status_code == 400 and "不是 UTF-16 文本" in response.get_data(as_text=True)
+
+
+def test_it_says_a_huge_text_field_is_too_large_not_the_upload(client_for, personas):
+    from werkzeug.test import encode_multipart
+
+    client = client_for(personas.coord_a)
+    url = f"/admin/{SCREEN}/import/"
+    boundary, body = encode_multipart({"csrf_token": client.csrf(url), "campaign_id": "x" * (10 * 2**20)})
+    response = client.http.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413 and "每个文本框最多 488 KB" in html and "20 MB" not in html
