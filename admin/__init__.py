@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask_admin import Admin
 from jinja2 import BaseLoader, Environment
 from flask_admin.menu import MenuLink
+from flask_login import current_user
 from flask_admin.theme import Bootstrap4Theme
 
 from web import bilingual, csp_nonce, english_name
@@ -34,6 +35,13 @@ class HandlersAsData(BaseLoader):
         return self.inner.list_templates()
 
 
+class HQLink(MenuLink):
+    """The Prefect UI shows every campaign and every dealer: for the HQ administrator only."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.role == "hq_admin"
+
+
 def init_admin(app: Flask) -> Admin:
     app.jinja_env.loader = HandlersAsData(app.jinja_env.loader)
     from .gates import GateView
@@ -58,7 +66,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(GateView(name=bilingual("活动关口", "Campaign gates"),
                             category=bilingual("系统", CATEGORIES["系统"])))
     admin.add_view(PacketView(name=bilingual("现场辅导资料包", "Coaching packet")))
-    admin.add_link(MenuLink(name=bilingual("Prefect 流程", "Prefect runs"), url=app.config["PREFECT_UI_URL"],
+    admin.add_link(HQLink(name=bilingual("Prefect 流程", "Prefect runs"), url=app.config["PREFECT_UI_URL"],
                             category=bilingual("系统", CATEGORIES["系统"])))
     app.context_processor(lambda: {"flow_engine_problem": flow_engine_problem})
     return admin

@@ -46,6 +46,7 @@ ALL_ROLES = frozenset(ROLES)
 FILTER_COLUMN = {"Dealer": "name", "Campaign": "name", "Region": "name", "User": "full_name",
                  "Customer": "name", "Vehicle": "plate", "SignIn": "name", "WorkOrder": "number",
                  "CompensationRule": "name", "Feedback": "customer_name"}
+AJAX_MAX_LIMIT = 50
 STALE = "此记录已被他人修改，请刷新页面后重新编辑（您的输入仍保留在下方）。"
 REFERENCED = "该记录已被其他记录引用（如工单、回访、签到），不能删除。"
 # Roles that work on records but never remove them (delete is its own permission, not part of write).
@@ -125,6 +126,13 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_query(self):
         return scoped(super().get_query(), self.model, current_user)
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> Any:
+        # offset and limit come from the query string: bounded, so a hand-made request can
+        # neither overflow the database's integers nor list a whole table at once
+        offset = min(max(offset or 0, 0), 2**31)
+        limit = min(max(limit or 1, 1), AJAX_MAX_LIMIT)
+        return super().get_list(term or "", offset, limit)
 
     def get_one(self, pk: Any) -> Any:
         pk = parse_id(pk)
@@ -243,6 +251,12 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
         self.column_descriptions = {**descriptions, **(self.column_descriptions or {})}
         self.form_choices = {**choices, **(self.form_choices or {})}
         self.column_choices = {**choices, **(self.column_choices or {})}
+
+    @expose("/")
+    def index_view(self):
+        if "export_type" in request.args:  # Flask-Admin's list template would pass it to url_for twice
+            abort(400)
+        return super().index_view()
 
     # --- who may come in -------------------------------------------------------------------
     def is_accessible(self) -> bool:

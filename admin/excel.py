@@ -26,7 +26,7 @@ from forms.importer import (Context, ImportRefused, Preview, Stash, audit_import
                             check_file, preview_from_stash, refuse_conflicts, rejected_csv, write_rows)
 from models import Campaign, Dealer, Participation, db
 from models.base import LOCAL_TZ
-from models.scoping import may_see_dealer, scoped
+from models.scoping import may_see_dealer, parse_id, scoped
 from web.errors import error_page
 
 SHOWN_ERRORS = 1000  # rows listed on the preview page; rejected.csv always has them all
@@ -97,7 +97,7 @@ class ExcelImportMixin:
     def _context(self, definition: FormDefinition, form: Any) -> Context:
         """Dealer staff import for their own dealer; HQ chooses one it may see. Else 404."""
         own = getattr(current_user, "dealer_id", None)
-        asked = form.get("dealer_id", type=int)
+        asked = form.get("dealer_id", type=parse_id)
         if own is not None:
             if asked not in (None, own):
                 abort(404)
@@ -110,7 +110,7 @@ class ExcelImportMixin:
             abort(404)
         campaign = None
         if definition.needs_campaign:
-            campaign_id = form.get("campaign_id", type=int)
+            campaign_id = form.get("campaign_id", type=parse_id)
             campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
             if campaign is None:
                 raise ImportRefused("请选择活动", 400)
@@ -125,8 +125,8 @@ class ExcelImportMixin:
                            campaigns=self._campaigns() if definition.needs_campaign else [],
                            dealers=self._dealers(), max_rows=max_rows(),
                            max_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
-                           chosen_campaign=request.values.get("campaign_id", type=int),
-                           chosen_dealer=request.values.get("dealer_id", type=int)), status
+                           chosen_campaign=request.values.get("campaign_id", type=parse_id),
+                           chosen_dealer=request.values.get("dealer_id", type=parse_id)), status
 
     def _preview_page(self, preview: Preview, token: str, context: Context, message: str | None = None,
                       status: int | None = None):
@@ -144,7 +144,7 @@ class ExcelImportMixin:
         definition = self.excel_definition
         if definition is None:
             abort(404)
-        campaign_id = request.args.get("campaign_id", type=int)
+        campaign_id = request.args.get("campaign_id", type=parse_id)
         campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
         return Response(template_bytes(definition, campaign), mimetype=XLSX_MIME,
                         headers={"Content-Disposition": attachment(f"{definition.title}_导入模板.xlsx")})
@@ -220,7 +220,7 @@ class ExcelImportMixin:
         if payload is None or payload["form"] != definition.key:
             abort(404)
         return Response(rejected_csv(payload["headings"], payload["rejected"]),
-                        mimetype="text/csv; charset=utf-8",
+                        content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": attachment(f"{definition.title}_未导入的行.csv")})
 
     # --- export, made safe -------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ class ExcelImportMixin:
 
     def _export_csv(self, return_url: Any):
         headers, rows = self._export_rows()
-        return Response(stream_with_context(csv_chunks(headers, rows)), mimetype="text/csv; charset=utf-8",
+        return Response(stream_with_context(csv_chunks(headers, rows)), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": attachment(self._export_filename("csv"))})
 
     def _export_tablib(self, export_type: str, return_url: str):

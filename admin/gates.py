@@ -12,6 +12,8 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import Campaign, Participation, db
 from models.audit import record
@@ -29,6 +31,7 @@ from .packet import CAMPAIGN_PACKET_ROLES, PACKET_ROLES
 
 CAMPAIGN_GATE_ROLES = frozenset({"hq_admin", "regional_manager"})
 REMEMBERED = "gates_campaign"
+RACED = "该关口刚刚已由他人处理，您的操作未保存。请查看下方的最新状态。"
 
 
 def _int(name: str) -> int | None:
@@ -172,6 +175,9 @@ class GateView(BaseView):
         except GateError as exc:
             db.session.rollback()
             return self._page(campaign_id, exc.message, exc.status)
+        except (StaleDataError, IntegrityError):  # another decision on this gate committed first
+            db.session.rollback()
+            return self._page(campaign_id, RACED, 409)
         done = {"approved": "已批准", "overridden": "已强制通过", "refused": "已驳回"}[approval.decision] \
             + f"：{PHASES[approval.phase]}关口"
         publish_overview(db.session, campaign, current_app.config["PUBLIC_BASE_URL"])
@@ -201,6 +207,9 @@ class GateView(BaseView):
             submit_for_review(db.session, user=current_user, campaign=campaign, dealer_id=dealer_id,
                               phase=request.form.get("phase", ""), mailer=smtp_mailer(current_app.config))
             db.session.commit()
+        except (StaleDataError, IntegrityError):
+            db.session.rollback()
+            return self._page(campaign_id, RACED, 409)
         except GateError as exc:
             db.session.rollback()
             if exc.status == 404:

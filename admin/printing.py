@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import Campaign, db
-from models.scoping import scoped
+from models.scoping import parse_id, scoped
 from reports.pdf import render_pdf
 from reports.printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, print_document,
                              work_order_document)
@@ -59,15 +59,16 @@ class PrintMixin:
         return self.model.__tablename__  # type: ignore[attr-defined]
 
     def _printed_record(self) -> Any:
-        record_id = request.args.get("id", type=int)
-        if record_id is None:
-            abort(404)
-        return self.get_one(record_id)  # type: ignore[attr-defined]  # dealer-scoped, 404s
+        # the raw text: get_one's parse_id takes ASCII digits only (type=int would take "２")
+        return self.get_one(request.args.get("id"))  # type: ignore[attr-defined]  # dealer-scoped, 404s
 
     def _blank_campaign(self) -> Any:
-        campaign_id = request.args.get("campaign", type=int)
-        if campaign_id is None:
+        raw = request.args.get("campaign")
+        if not raw:
             return None
+        campaign_id = parse_id(raw)
+        if campaign_id is None:
+            abort(404)
         campaign = db.session.scalar(scoped(select(Campaign).where(Campaign.id == campaign_id),
                                             Campaign, current_user))
         if campaign is None:

@@ -18,7 +18,7 @@ from .preparation import CustomerInvitation
 from .certify import callback_kind_for
 from .reporting import DEALER_DUTIES, CoachingVisit
 from .schedules import callback_due_on
-from .scoping import scoped
+from .scoping import parse_id, scoped
 from .validators import normalize_mobile, normalize_plate
 from .workorder import SUGGESTIONS, WorkOrder, WorkOrderItem
 
@@ -79,9 +79,10 @@ def checklist_rows(campaign: Any) -> list[dict[str, Any]]:
 
 
 def _visible(model: type, pk: str | None, user: Any) -> Any:
-    if not pk or not str(pk).isdigit():
+    pk = parse_id(pk)
+    if pk is None:
         return None
-    return db.session.scalar(scoped(select(model).where(model.id == int(pk)), model, user))
+    return db.session.scalar(scoped(select(model).where(model.id == pk), model, user))
 
 
 def _from_sign_in(pk: str | None, user: Any) -> dict[str, Any]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from models import db
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理，请检查后重试。"),
@@ -40,6 +44,20 @@ def init_errors(app: Flask) -> None:
         if request.endpoint == "auth.login":
             return locked_out(error)
         return error_page(429)
+
+    # The net under the views' own checks: a value the database cannot hold (a 40-digit id) and a
+    # write that lost a race to another user are the user's or the moment's fault, not a crash.
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def unusable_value(error: Exception):
+        db.session.rollback()
+        return error_page(400, message="请求中的数值超出范围或格式不正确，未保存任何数据。")
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def lost_race(error: Exception):
+        db.session.rollback()
+        return error_page(409)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
