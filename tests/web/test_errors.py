@@ -25,3 +25,14 @@ def test_it_answers_http_errors_in_chinese(client_for, personas, url, method, st
     response = getattr(client_for(personas.call_center).http, method)(url)
     html = response.get_data(as_text=True)
     assert response.status_code == status and words in html and not ENGLISH.search(html)
+
+
+def test_it_answers_an_unexpected_error_with_a_chinese_500_page(app, client_for, monkeypatch):
+    def broken():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(app.view_functions, "auth.root", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client_for(None).get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500 and "系统出错" in html and not ENGLISH.search(html)
