@@ -14,10 +14,11 @@ import io
 import sys
 import time
 import tracemalloc
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.forms.conftest import with_entry  # noqa: E402  (the tests' zip-bomb builder)
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
@@ -32,19 +33,6 @@ def workbook(rows: int) -> bytes:
         sheet.append([f"顾客{n}", f"138{n:08d}", f"京A{n:05d}"])
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
-
-
-def with_entry(base: bytes, name: str, chunks) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for info in src.infolist():
-            if info.filename != name:
-                dst.writestr(info, src.read(info))
-        with dst.open(name, "w", force_zip64=True) as entry:
-            for chunk in chunks:
-                entry.write(chunk)
     return out.getvalue()
 
 

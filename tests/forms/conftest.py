@@ -90,3 +90,19 @@ def upload(client, screen: str, content: bytes, filename: str, **form):
 def confirm(client, screen: str, token: str, mode: str = "all"):
     return client.post(f"/admin/{screen}/import/confirm", {"token": token, "mode": mode},
                        csrf_from=f"/admin/{screen}/import/")
+
+
+def with_entry(workbook: bytes, name: str, chunks) -> bytes:
+    """A valid workbook with one more (or a replaced) zip entry, written from `chunks` (zip bombs)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+        with dst.open(name, "w", force_zip64=True) as entry:
+            for chunk in chunks:
+                entry.write(chunk)
+    return out.getvalue()

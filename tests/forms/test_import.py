@@ -11,7 +11,7 @@ from models import AuditLog, Customer, CustomerInvitation, SignIn, Vehicle, Week
 from tests.factories import make_row
 
 from .conftest import (INVITATION_HEADINGS, confirm, csv_file, invitation_rows, mobile, plate,
-                       read_csv, token_of, upload, vin, xlsx_file)
+                       read_csv, token_of, upload, vin, with_entry, xlsx_file)
 
 SCREEN = "customer_invitation"
 
@@ -373,26 +373,11 @@ def test_it_imports_callbacks_and_keeps_verification_to_the_call_center(client_f
 
 
 # --- issue 9: hostile files -------------------------------------------------------------------------
-def _with_entry(workbook: bytes, name: str, content: bytes) -> bytes:
-    """A valid workbook with one more (or a replaced) zip entry."""
-    import io
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(workbook)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for info in src.infolist():
-            if info.filename != name:
-                dst.writestr(info, src.read(info))
-        dst.writestr(name, content)
-    return out.getvalue()
-
-
 def test_it_refuses_a_shared_strings_bomb_before_opening_it(client_for, personas):
     strings = b"<si><t>a</t></si>" * 400_000  # 6.8 MB of XML in a few KB: ratio ≈ 1,000
     sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="400000" '
            b'uniqueCount="400000">' + strings + b"</sst>")
-    bomb = _with_entry(xlsx_file(INVITATION_HEADINGS, invitation_rows(2)), "xl/sharedStrings.xml", sst)
+    bomb = with_entry(xlsx_file(INVITATION_HEADINGS, invitation_rows(2)), "xl/sharedStrings.xml", [sst])
     assert len(bomb) < 60_000
     response = upload(client_for(personas.coord_a), SCREEN, bomb, "名单.xlsx", campaign_id=personas.campaign.id)
     html = response.get_data(as_text=True)
@@ -404,8 +389,8 @@ def test_it_refuses_a_workbook_inflating_past_100_mb(client_for, personas, monke
     import forms.importer as importer
 
     monkeypatch.setattr(importer, "MAX_RATIO", 10**6)  # the size bound alone
-    bomb = _with_entry(xlsx_file(INVITATION_HEADINGS, invitation_rows(2)), "xl/media/image1.png",
-                       b"\0" * (100 * 2**20 + 1))
+    bomb = with_entry(xlsx_file(INVITATION_HEADINGS, invitation_rows(2)), "xl/media/image1.png",
+                      [b"\0" * 2**20] * 100 + [b"\0"])
     response = upload(client_for(personas.coord_a), SCREEN, bomb, "名单.xlsx", campaign_id=personas.campaign.id)
     assert response.status_code == 413 and "上限 100 MB" in response.get_data(as_text=True)
 
