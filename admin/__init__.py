@@ -5,10 +5,10 @@ import time
 
 from flask import Flask, current_app
 from flask_admin import Admin
-from jinja2 import BaseLoader, Environment
 from flask_admin.menu import MenuLink
-from flask_login import current_user
 from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
+from jinja2 import BaseLoader, Environment
 
 from web import bilingual, csp_nonce, english_name
 

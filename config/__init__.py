@@ -14,6 +14,8 @@ from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
+NO_SECRET_KEY = ("SECRET_KEY must be set to a random value of at least 16 characters in production "
+                 "(e.g. python -c 'import secrets; print(secrets.token_hex())')")
 
 
 class ConfigError(RuntimeError):
@@ -70,9 +72,15 @@ def instance_secret(directory: Path) -> str:
     path = directory / "secret_key"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # O_EXCL: first writer wins
-        with os.fdopen(fd, "w") as handle:
+        draft = directory / f".secret_key.{os.getpid()}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # complete or absent, never half-written; the first worker wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -139,14 +147,12 @@ class ProductionConfig(BaseConfig):
     def __init__(self) -> None:
         super().__init__()
         if len(self.SECRET_KEY) < 16:
-            self.default_secret_key()
+            raise ConfigError(NO_SECRET_KEY)
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
         self.HSTS = env_bool("HSTS", True)  # production runs behind TLS
 
     def default_secret_key(self) -> str:
-        # several machines must share one key: a per-machine file would not do
-        raise ConfigError("SECRET_KEY must be set to a random value of at least 16 characters "
-                          "in production (e.g. python -c 'import secrets; print(secrets.token_hex())')")
+        raise ConfigError(NO_SECRET_KEY)  # several machines share one key: a per-machine file would not do
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
