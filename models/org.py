@@ -95,7 +95,7 @@ class User(UserMixin, Record, Base):
     active: Mapped[bool] = field("启用", Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     # Part of the login session (get_id); a new token ends every session signed with the old one.
-    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token, info={"secret": True})
     last_login_at: Mapped[dt.datetime | None] = field("最近登录")
 
     def __str__(self) -> str:
