@@ -1,7 +1,7 @@
 """user.session_token: logout, password and role changes end open sessions
 
 Revision ID: b9e1c4a7d2f0
-Revises: c924220136fc
+Revises: 691bf8d369b5
 Create Date: 2026-12-05 23:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b9e1c4a7d2f0'
-down_revision = 'c924220136fc'
+down_revision = '691bf8d369b5'
 branch_labels = None
 depends_on = None
 
