@@ -21,6 +21,9 @@ def test_it_records_an_outcome_with_the_keyboard(page, live_server, personas):
     page.goto(f"{live_server}/admin/verification/")
     page.click("text=领取 20 条")
     page.wait_for_selector("text=我的批次（剩余 2 条）")
+    # the shortcuts listen once verification.js at the page's end has run: a key pressed while
+    # the rest of the page still loads goes nowhere
+    page.wait_for_load_state("load")
     first = page.get_attribute(".call-card", "data-task")
     page.keyboard.press("2")  # 不属实
     page.wait_for_selector("text=我的批次（剩余 1 条）")
