@@ -22,7 +22,9 @@ from models.overview import campaign_overview
 from models.gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer_items
 from models.phases import (START_REQUESTED, GateError, decide, existing_decision, may_decide, submission,
                            submit_for_review)
-from models.schedules import KPI_LABELS, latest_kpis, local_date, smtp_mailer
+from models.results import headline
+from models.schedules import local_date, smtp_mailer
+from models.snapshots import latest
 from models.scoping import may_see_dealer, parse_id
 from models.base import utcnow
 
@@ -101,10 +103,11 @@ class GateView(BaseView):
                 "may": {d: has_gate and may_decide(current_user, campaign, part, d)
                         and (d != "approved" or (all(i.ok for i in items) and submitted is not None))
                         for d in ("approved", "overridden", "refused")}})
-        # campaign-wide counts span every dealer: not for coaches or the call center
-        kpis = latest_kpis(db.session, campaign.id) if current_user.role in CAMPAIGN_GATE_ROLES else None
+        # campaign-wide numbers span every region's dealers: HQ only; the others use /admin/results/
+        snapshot = latest(db.session, campaign.id) if current_user.role == "hq_admin" else None
+        kpis = (snapshot.computed_at, headline(snapshot.values)) if snapshot is not None else None
         visible = None if current_user.role == "hq_admin" else [d["part"].dealer_id for d in dealers]
-        return {"gate": gate, "dealers": dealers, "kpis": kpis, "kpi_labels": KPI_LABELS,
+        return {"gate": gate, "dealers": dealers, "kpis": kpis,
                 "overview": campaign_overview(db.session, campaign, today, visible)}
 
     def _page(self, campaign_id: int | None, error: str | None = None, status: int = 200):

@@ -360,6 +360,16 @@ class WorkOrderView(FormView):
     form_excluded_columns = FormView.form_excluded_columns + ["declined_suggestions"]
     column_descriptions = {"declined_suggestions": "由检测项目自动汇总：有专家建议而顾客未接受的项目"}
     inline_models = [inline(WorkOrderItem)]
+
+    @property
+    def _details_columns(self):
+        # the call center verifies visits and sees no revenue (DESIGN §6)
+        hidden = {"paid_amount"} if getattr(current_user, "role", None) == "call_center" else set()
+        return [(name, label) for name, label in self._all_details_columns if name not in hidden]
+
+    @_details_columns.setter
+    def _details_columns(self, columns):
+        self._all_details_columns = columns
     form_ajax_refs = {"customer": ajax(Customer, "name", "mobile"),
                       "vehicle": ajax(Vehicle, "plate", "vin"),
                       "sign_in": ajax(SignIn, "name", "plate")}

@@ -20,6 +20,7 @@ from .reporting import (ClosingMeeting, CoachingDuty, CoachingVisit, RevenueRepo
                         WeeklySummary, WeeklySummaryRow)
 from .verification import VerificationAttempt, VerificationTask  # noqa: E402
 from .workorder import WorkOrder, WorkOrderItem  # noqa: E402
+from .snapshots import KpiSnapshot  # noqa: E402
 
 
 def init_db(app) -> None:
@@ -46,5 +47,5 @@ __all__ = [
     "CustomerInvitation", "DailyFlow", "DailyFlowSlot", "PreparationItem", "Trainee",
     "TrainingSession", "ClosingMeeting", "CoachingDuty", "CoachingVisit", "RevenueReport",
     "WeeklySummary", "WeeklySummaryRow", "WorkOrder", "WorkOrderItem", "VerificationTask",
-    "VerificationAttempt", "Award", "AwardRanking",
+    "VerificationAttempt", "Award", "AwardRanking", "KpiSnapshot",
 ]

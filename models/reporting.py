@@ -89,6 +89,11 @@ class ClosingMeeting(Validated, CampaignOwned, DealerOwned, Record, Base):
     participants: Mapped[int | None] = field("参与活动人次", Integer)
     revenue: Mapped[Decimal | None] = field("活动营业收入 (元)")
     baseline_revenue: Mapped[Decimal | None] = field("基期营业收入 (元)")
+    # the four cost parts of the plan's budget (seed 001 成本構成), as actually spent
+    cost_customer: Mapped[Decimal | None] = field("实际费用: 顾客费用 (元)")
+    cost_staff: Mapped[Decimal | None] = field("实际费用: 人员车辆 (元)")
+    cost_media: Mapped[Decimal | None] = field("实际费用: 媒体 (元)")
+    cost_gifts: Mapped[Decimal | None] = field("实际费用: 礼品物料 (元)")
     cost_analysis: Mapped[str | None] = field("费用分析", Text)
     satisfaction: Mapped[Decimal | None] = field("满意度 (%)")
     results_commentary: Mapped[str | None] = field("目标达成说明", Text)
@@ -103,7 +108,8 @@ class ClosingMeeting(Validated, CampaignOwned, DealerOwned, Record, Base):
         return None
 
     form_rules = (required("campaign", "held_on"), check(_after_start),
-                  non_negative("participants", "revenue", "baseline_revenue"),
+                  non_negative("participants", "revenue", "baseline_revenue", "cost_customer", "cost_staff",
+                               "cost_media", "cost_gifts"),
                   between("satisfaction", 0, 100))
 
 

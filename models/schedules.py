@@ -7,22 +7,19 @@ where the local and the UTC date differ.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from .audit import AuditLog, Notification, record
+from .audit import Notification, record
 from .base import LOCAL_TZ, local_date  # noqa: F401  (local_date re-exported)
 from .campaign import Campaign, Participation
 from .followup import Callback, Complaint
 from .org import Dealer, User
-from .preparation import CustomerInvitation
-from .execution import SignIn
 from .reporting import WeeklySummary
 from .workorder import WorkOrder
 
@@ -208,49 +205,6 @@ def escalate_complaints(session, now: dt.datetime, mailer=None) -> list[Complain
         record(session, user=None, action="complaint_escalated", entity=c, detail="；".join(breaches))
     session.flush()
     return escalated
-
-
-# --- KPIs -------------------------------------------------------------------------------------
-def campaign_kpis(session, campaign_id: int) -> dict[str, float | int]:
-    """The funnel and follow-up numbers the nightly refresh publishes (DESIGN §4 KPIs)."""
-    def n(model, *where):
-        return session.scalar(select(func.count()).select_from(model).where(model.campaign_id == campaign_id,
-                                                                            *where)) or 0
-    visits = n(WorkOrder)
-    attempted = n(WorkOrder, WorkOrder.id.in_(_attempted_ids()))
-    return {"invited": n(CustomerInvitation, CustomerInvitation.contact_status != "not_contacted"),
-            "booked": n(CustomerInvitation, CustomerInvitation.contact_status == "booked"),
-            "arrived": n(SignIn), "inspected": visits,
-            "callback_completion": round(100.0 * attempted / visits, 1) if visits else 0.0,
-            "open_complaints": n(Complaint, Complaint.status.not_in(("resolved", "verified")))}
-
-
-KPI_SNAPSHOT = "kpi_snapshot"
-
-
-def store_kpis(session, campaign: Campaign, kpis: dict, now: dt.datetime) -> AuditLog:
-    """Keep the refreshed KPIs as an AuditLog row (JSON in `detail`; no schema change), one per
-    campaign and Shanghai day: a second refresh the same day updates that day's row."""
-    latest = session.scalar(select(AuditLog).where(
-        AuditLog.action == KPI_SNAPSHOT, AuditLog.entity == "Campaign", AuditLog.entity_id == campaign.id)
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
-    if latest is None or local_date(latest.at) != local_date(now):
-        latest = record(session, user=None, action=KPI_SNAPSHOT, entity=campaign)
-    latest.at, latest.detail = now, json.dumps(kpis, ensure_ascii=False, sort_keys=True)
-    session.flush()
-    return latest
-
-
-def latest_kpis(session, campaign_id: int) -> tuple[dt.datetime, dict] | None:
-    """(when, KPIs) of the newest snapshot, for the admin; None before the first refresh."""
-    row = session.scalar(select(AuditLog).where(
-        AuditLog.action == KPI_SNAPSHOT, AuditLog.entity == "Campaign", AuditLog.entity_id == campaign_id)
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
-    return (row.at, json.loads(row.detail)) if row is not None and row.detail else None
-
-
-KPI_LABELS = {"invited": "已邀约", "booked": "已预约", "arrived": "到店签到", "inspected": "已检测",
-              "callback_completion": "回访完成率 %", "open_complaints": "未结投诉"}
 
 
 # --- notifications ----------------------------------------------------------------------------

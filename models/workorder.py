@@ -31,6 +31,7 @@ class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
     advisor: Mapped[object] = relationship("User")
     technician: Mapped[str | None] = field("检测技师", String(60))
     labor_hours: Mapped[Decimal] = field("工时", default=Decimal("0"))
+    paid_amount: Mapped[Decimal | None] = field("成交金额 (元)", help="顾客接受建议后实际付费的维修保养金额；未成交留空")
     customer_signed: Mapped[bool] = field("顾客已签字确认", Boolean, default=False,
                                           help="涉及行车安全的问题须请顾客签字确认")
     first_copy_sent_on: Mapped[dt.date | None] = field("第一联寄出日期")
@@ -73,7 +74,7 @@ class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
                        f"一次到店只开一张工单，请打开该工单修改", "sign_in")
 
     form_rules = (required("campaign", "number", "visited_on"), check(_one_per_sign_in), in_window("visited_on"),
-                  non_negative("mileage_km", "labor_hours"), ordered("visited_on", "first_copy_sent_on"),
+                  non_negative("mileage_km", "labor_hours", "paid_amount"), ordered("visited_on", "first_copy_sent_on"),
                   same_owner("sign_in", "customer", "vehicle", "advisor"), check(_vehicle_of_customer),
                   each_row("items", required("name"), check(lambda item: item.suggestion_problem(), "suggestion"),
                            row_name="检测项目{n}"),

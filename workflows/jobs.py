@@ -69,21 +69,26 @@ def complaint_escalation(now: dt.datetime | None = None) -> list[int]:
 
 @flow(name="kpi-refresh")
 def kpi_refresh(now: dt.datetime | None = None) -> dict[str, dict]:
-    """Nightly: the funnel and follow-up KPIs of every running campaign, stored for the admin
-    (models.schedules.store_kpis) and published as a table artifact."""
+    """Nightly: every open campaign's KPIs, per dealer and in total, stored as KpiSnapshot rows
+    (models.snapshots) for the result pages and published as the campaign table artifact."""
     from sqlalchemy import select
 
-    from models import Campaign
-    from models.schedules import campaign_kpis, store_kpis
+    from models import Campaign, Dealer
+    from models.results import headline
+    from models.snapshots import latest, refresh_snapshots
 
+    kpis: dict[str, dict] = {}
+    rows: list[dict[str, str]] = []
     with database() as session:
-        kpis = {}
         for c in session.scalars(select(Campaign).where(Campaign.phase != "closed").order_by(Campaign.id)):
-            kpis[c.name] = campaign_kpis(session, c.id)
-            store_kpis(session, c, kpis[c.name], _now(now))
+            kpis[c.name] = refresh_snapshots(session, c, _now(now)).values
+            rows.append({"活动": c.name, "特约店": "合计", **dict(headline(kpis[c.name]))})
+            for part in sorted(c.participations, key=lambda p: p.dealer.code):
+                values = latest(session, c.id, "dealer", part.dealer_id).values
+                rows.append({"活动": c.name, "特约店": session.get(Dealer, part.dealer_id).name,
+                             **dict(headline(values))})
         session.commit()
-    create_table_artifact([{"活动": name, **values} for name, values in kpis.items()] or [{"活动": "无"}],
-                          key="campaign-kpis", description="活动 KPI（每晚刷新）")
+    create_table_artifact(rows or [{"活动": "无"}], key="campaign-kpis", description="活动 KPI（每晚刷新）")
     return kpis
 
 

@@ -124,15 +124,16 @@ def start_callback_clock(campaign_id: int) -> int:
 
 
 @task(cache_policy=NO_CACHE)  # a fresh reading every time
-def refresh_kpis(campaign_id: int) -> dict:
+def refresh_kpis(campaign_id: int) -> dict[str, str]:
+    """Store the results the evaluation gate and the closing reports read; return the headline."""
     from models import Campaign
-    from models.schedules import campaign_kpis, store_kpis
+    from models.results import headline
+    from models.snapshots import refresh_snapshots
 
     with database() as session:
-        kpis = campaign_kpis(session, campaign_id)
-        store_kpis(session, session.get(Campaign, campaign_id), kpis, dt.datetime.now(dt.UTC))
+        snapshot = refresh_snapshots(session, session.get(Campaign, campaign_id))
         session.commit()
-        return kpis
+        return dict(headline(snapshot.values))
 
 
 @task

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from models import AuditLog, Notification, Participation, db
-from models.schedules import store_kpis
+from models.snapshots import refresh_snapshots
 from tests.conftest import reload
 from tests.factories import move_to_phase, prepare_dealer
 
@@ -74,10 +74,14 @@ def test_it_notifies_the_coordinator_of_a_refusal_given_in_the_admin(personas, c
 
 
 def test_it_shows_the_stored_kpis_to_hq_only(personas, client_for):
+    from models import WorkOrder
+
     c = personas.campaign
-    store_kpis(db.session, c, {"inspected": 7, "callback_completion": 85.7},
-               dt.datetime(2014, 1, 24, 18, 30, tzinfo=dt.UTC))
+    db.session.add(WorkOrder(campaign_id=c.id, dealer_id=personas.dealer_a.id, number="K7",
+                             visited_on=dt.date(2014, 1, 20)))
+    refresh_snapshots(db.session, c, dt.datetime(2014, 1, 24, 18, 30, tzinfo=dt.UTC))
     db.session.commit()
     html = client_for(personas.hq).get(_page(c)).get_data(as_text=True)
-    assert "活动 KPI" in html and "回访完成率 %" in html and "85.7" in html and "2014-01-25 02:30" in html
-    assert "活动 KPI" not in client_for(personas.coord_a).get(_page(c)).get_data(as_text=True)
+    assert "活动 KPI" in html and "7日内回访率" in html and "0.0 %" in html and "2014-01-25 02:30" in html
+    for user in (personas.coord_a, personas.rm):  # campaign-wide numbers span other regions
+        assert "活动 KPI" not in client_for(user).get(_page(c)).get_data(as_text=True)

@@ -174,24 +174,3 @@ def test_it_tells_each_coordinator_once_a_day_how_many_callbacks_are_due(persona
     assert len(db.session.scalars(select(Notification)).all()) == 2
     notify_callbacks_due(db.session, utc(2014, 1, 24, 16, 0))  # 01-25 00:00 Shanghai: a new day
     assert len(db.session.scalars(select(Notification)).all()) == 4
-
-
-def test_it_stores_one_kpi_snapshot_per_campaign_and_day(personas):
-    from models import AuditLog
-    from models.schedules import campaign_kpis, latest_kpis, store_kpis
-
-    c = personas.campaign
-    assert latest_kpis(db.session, c.id) is None
-    db.session.add(WorkOrder(campaign_id=c.id, dealer_id=personas.dealer_a.id, number="K1",
-                             visited_on=dt.date(2014, 1, 16)))
-    db.session.flush()
-    store_kpis(db.session, c, campaign_kpis(db.session, c.id), utc(2014, 1, 23, 18, 30))  # 01-24 02:30 local
-    db.session.add(WorkOrder(campaign_id=c.id, dealer_id=personas.dealer_a.id, number="K2",
-                             visited_on=dt.date(2014, 1, 17)))
-    db.session.flush()
-    store_kpis(db.session, c, campaign_kpis(db.session, c.id), utc(2014, 1, 24, 15, 0))  # 01-24 23:00 local
-    at, kpis = latest_kpis(db.session, c.id)
-    assert at == utc(2014, 1, 24, 15, 0) and kpis["inspected"] == 2 and kpis["callback_completion"] == 0.0
-    store_kpis(db.session, c, {"inspected": 3}, utc(2014, 1, 24, 18, 30))  # the next local day
-    rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "kpi_snapshot")).all()
-    assert len(rows) == 2 and latest_kpis(db.session, c.id)[1] == {"inspected": 3}

@@ -395,7 +395,7 @@ def test_it_flags_exactly_the_late_dealers_of_a_fixture_week(personas, prefect_r
 
 def test_it_notifies_due_callbacks_and_stores_kpis_from_the_scheduled_flows(personas, prefect_runner):
     from models import Notification, WorkOrder
-    from models.schedules import latest_kpis
+    from models.snapshots import latest
     from workflows.jobs import callback_due_list, kpi_refresh
 
     c = personas.campaign
@@ -407,8 +407,10 @@ def test_it_notifies_due_callbacks_and_stores_kpis_from_the_scheduled_flows(pers
     assert callback_due_list(now=now) == {"北京甲特约店": 1}  # a second run the same day: no second notice
     notes = db.session.scalars(select(Notification)).all()
     assert [(n.user_id, n.kind) for n in notes] == [(personas.coord_a.id, "callback_due")]
-    assert kpi_refresh(now=now)["2014车主回娘家"]["inspected"] == 1
-    assert latest_kpis(db.session, c.id) == (now, kpi_refresh(now=now)["2014车主回娘家"])
+    assert kpi_refresh(now=now)["2014车主回娘家"]["funnel"][3]["count"] == 1
+    stored = latest(db.session, c.id)
+    assert stored.computed_at == now and stored.values == kpi_refresh(now=now)["2014车主回娘家"]
+    assert latest(db.session, c.id, "dealer", personas.dealer_a.id).values["funnel"][3]["count"] == 1
 
 
 def test_it_reports_resume_times(prefect_runner):
