@@ -46,6 +46,7 @@ def init_admin(app: Flask) -> Admin:
     app.jinja_env.loader = HandlersAsData(app.jinja_env.loader)
     from .gates import GateView
     from .awards import AwardView
+    from .results import ResultsView
     from .verification import VerificationView
     from .packet import PacketView
     from .views import SCREENS
@@ -60,6 +61,8 @@ def init_admin(app: Flask) -> Admin:
             admin.add_view(view_cls(model, name=bilingual(name, english_name(model.__name__)),
                                     category=bilingual(category, CATEGORIES[category]),
                                     endpoint=model.__tablename__))
+    admin.add_view(ResultsView(name=bilingual("活动测评", "Campaign results"), url="/admin/results",
+                               category=bilingual("测评", CATEGORIES["测评"])))
     admin.add_view(VerificationView(name=bilingual("呼叫中心核实", "Call-center verification"),
                                     category=bilingual("测评", CATEGORIES["测评"])))
     admin.add_view(AwardView(name=bilingual("评选/奖励", "Awards"), category=bilingual("测评", CATEGORIES["测评"])))

@@ -107,18 +107,24 @@ def csv_chunks(headers: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]
 
 
 def xlsx_bytes(title: str, headers: list[str], rows: Iterable[list[Any]]) -> bytes:
+    return xlsx_book([(title, headers, rows)])
+
+
+def xlsx_book(sheets: Iterable[tuple[str, list[str], Iterable[list[Any]]]]) -> bytes:
+    """One workbook, a formula-safe sheet per (title, headers, rows)."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_sheet_name(title))
-    sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    head = []
-    for h in headers:
-        cell = xlsx_cell(sheet, h)
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    for row in rows:
-        sheet.append([xlsx_cell(sheet, v) for v in row])
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(_sheet_name(title))
+        sheet.freeze_panes = "A2"
+        head = []
+        for h in headers:
+            cell = xlsx_cell(sheet, h)
+            cell.font = bold
+            head.append(cell)
+        sheet.append(head)
+        for row in rows:
+            sheet.append([xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

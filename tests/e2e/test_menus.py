@@ -23,8 +23,8 @@ def menu_links(page, base: str) -> list[str]:
 
 
 @pytest.mark.parametrize("username,expected_menus", [
-    ("coord_a", {"/admin/work_order/", "/admin/sign_in/", "/admin/customer_invitation/"}),
-    ("hq", {"/admin/work_order/", "/admin/audit_log/", "/admin/user/", "/admin/campaign/"}),
+    ("coord_a", {"/admin/work_order/", "/admin/sign_in/", "/admin/customer_invitation/", "/admin/results/"}),
+    ("hq", {"/admin/work_order/", "/admin/audit_log/", "/admin/user/", "/admin/campaign/", "/admin/results/"}),
 ])
 def test_it_opens_every_menu_entry_without_an_error(page, live_server, personas, username,
                                                       expected_menus):

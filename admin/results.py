@@ -1,0 +1,232 @@
+"""测评 results pages under /admin/results/: the campaign dashboard, a dealer's page, their charts,
+the closing report (page and PDF) and the Excel export.
+
+What a user sees is decided by the one scoping helper (models/scoping.py): a dealer is loaded with
+get_or_404 (another dealer's user gets 404), stored dealer snapshots are read through scoped(),
+and the totals of a regional manager or a coach are computed over the dealers they may see.
+Numbers come from the newest KpiSnapshot; before the first refresh they are computed live.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from forms.excel import XLSX_MIME, attachment, xlsx_book
+from models import Campaign, ClosingMeeting, Dealer, KpiSnapshot, db
+from models.audit import record
+from models.base import utcnow
+from models.results import baseline_window, daily_arrivals, dealer_kpis, total_kpis, weekly_revenue
+from models.scoping import get_or_404, parse_id, scoped, visible_dealer_ids
+from models.snapshots import latest, refresh_snapshots
+from reports import charts
+from reports.pdf import render_pdf
+from reports.results import RANKINGS, dealer_table, excel_sheets, ranking, sections
+
+HQ_SIDE = frozenset({"hq_admin", "regional_manager", "coach"})
+DEALER_SIDE = frozenset({"dealer_coordinator", "service_advisor"})
+
+
+def _campaign() -> Campaign:
+    raw = request.args.get("campaign")
+    if raw is None:  # the campaign that ended last: the one being evaluated
+        campaign = db.session.scalar(select(Campaign).order_by(Campaign.ends_on.desc(), Campaign.id.desc()))
+    else:
+        pk = parse_id(raw)
+        campaign = db.session.get(Campaign, pk) if pk is not None else None
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _dealer() -> Dealer:
+    return get_or_404(Dealer, request.args.get("dealer"), current_user)
+
+
+def _live(campaign: Campaign, dealer_ids: Any) -> dict[str, Any]:
+    values = total_kpis(db.session, campaign, dealer_ids)
+    values["daily"] = daily_arrivals(db.session, campaign, dealer_ids)
+    values["weekly"] = weekly_revenue(db.session, campaign, dealer_ids)
+    return values
+
+
+def dealer_values(campaign: Campaign, dealer: Dealer) -> tuple[dict[str, Any], Any]:
+    """(KPIs, computed_at or None when live) of one dealer the user may see."""
+    stored = db.session.scalar(scoped(select(KpiSnapshot).where(
+        KpiSnapshot.campaign_id == campaign.id, KpiSnapshot.scope == "dealer", KpiSnapshot.scope_id == dealer.id),
+        KpiSnapshot, current_user).order_by(KpiSnapshot.computed_at.desc(), KpiSnapshot.id.desc()).limit(1))
+    if stored is not None:
+        return stored.values, stored.computed_at
+    values = dealer_kpis(db.session, campaign, [dealer.id])[dealer.id] if _enrolled(campaign, dealer) \
+        else _live(campaign, [dealer.id])
+    values.setdefault("daily", daily_arrivals(db.session, campaign, [dealer.id]))
+    values.setdefault("weekly", weekly_revenue(db.session, campaign, [dealer.id]))
+    return values, None
+
+
+def _enrolled(campaign: Campaign, dealer: Dealer) -> bool:
+    return any(p.dealer_id == dealer.id for p in campaign.participations)
+
+
+def campaign_values(campaign: Campaign) -> tuple[dict[str, Any], Any]:
+    """Totals over the dealers this user may see: the stored campaign row for HQ-wide users."""
+    ids = visible_dealer_ids(current_user)
+    if ids is None:
+        stored = latest(db.session, campaign.id)
+        if stored is not None:
+            return stored.values, stored.computed_at
+    return _live(campaign, ids), None
+
+
+def dealer_rows(campaign: Campaign) -> list[tuple[Dealer, dict[str, Any]]]:
+    """Every enrolled dealer the user may see with its KPIs (newest stored set, else live)."""
+    newest = db.session.scalar(select(func.max(KpiSnapshot.computed_at)).where(
+        KpiSnapshot.campaign_id == campaign.id, KpiSnapshot.scope == "dealer"))
+    stored = db.session.execute(scoped(select(Dealer, KpiSnapshot.values).join(
+        KpiSnapshot, KpiSnapshot.dealer_id == Dealer.id).where(
+        KpiSnapshot.campaign_id == campaign.id, KpiSnapshot.scope == "dealer",
+        KpiSnapshot.computed_at == newest), Dealer, current_user).order_by(Dealer.code)).all()
+    if stored:
+        return [(d, v) for d, v in stored]
+    live = dealer_kpis(db.session, campaign, visible_dealer_ids(current_user))
+    dealers = db.session.scalars(select(Dealer).where(Dealer.id.in_(list(live))).order_by(Dealer.code))
+    return [(d, live[d.id]) for d in dealers]
+
+
+class ResultsView(BaseView):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("endpoint", "results")
+        super().__init__(**kwargs)
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        return super().render(template, chart_titles=charts.TITLES, **kwargs)
+
+    def is_accessible(self) -> bool:  # the call center sees no revenue (DESIGN §6)
+        return current_user.is_authenticated and current_user.role in HQ_SIDE | DEALER_SIDE
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    # --- pages -------------------------------------------------------------------------------------
+    @expose("/")
+    def index(self):
+        if request.args.get("campaign") is None and db.session.scalar(select(Campaign.id).limit(1)) is None:
+            flash("暂无活动，尚无测评结果。", "info")
+            return redirect(url_for("admin.index"))
+        campaign = _campaign()
+        if current_user.role in DEALER_SIDE:
+            return redirect(url_for(".dealer", campaign=campaign.id, dealer=current_user.dealer_id))
+        values, computed_at = campaign_values(campaign)
+        rows = dealer_rows(campaign)
+        sort, order = request.args.get("sort", "revenue"), request.args.get("order", "desc")
+        metric = request.args.get("rank", "revenue")
+        return self.render("admin/results/campaign.html", campaign=campaign, values=values,
+                           computed_at=computed_at, sections=sections(values),
+                           table=dealer_table([(d.name, v) for d, v in rows], sort, order != "asc"),
+                           dealers=[d for d, _ in rows], sort=sort, order=order, metric=metric,
+                           rankings=RANKINGS, ranked=ranking([(d.name, v) for d, v in rows], metric),
+                           campaigns=self._campaigns(), baseline=baseline_window(campaign))
+
+    @expose("/dealer/")
+    def dealer(self):
+        campaign, dealer = _campaign(), _dealer()
+        values, computed_at = dealer_values(campaign, dealer)
+        return self.render("admin/results/dealer.html", campaign=campaign, dealer=dealer, values=values,
+                           computed_at=computed_at, sections=sections(values), campaigns=self._campaigns(),
+                           baseline=baseline_window(campaign))
+
+    @expose("/chart/<chart>.png")
+    def chart(self, chart: str):
+        name = chart
+        if name not in charts.TITLES:
+            abort(404)
+        campaign = _campaign()
+        if name == "ranking":
+            if current_user.role in DEALER_SIDE:
+                abort(404)  # a ranking names other dealers
+            metric = request.args.get("rank", "revenue")
+            data = ranking([(d.name, v) for d, v in dealer_rows(campaign)], metric)
+            png = charts.render(name, data, f"{charts.TITLES[name]}：{RANKINGS.get(metric, RANKINGS['revenue'])}")
+        else:
+            png = charts.render(name, self._chart_data(name, self._values(campaign)))
+        return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+    @expose("/report/")
+    def report(self):
+        return self._report_html(_campaign(), for_pdf=False)
+
+    @expose("/report.pdf")
+    def report_pdf(self):
+        campaign = _campaign()
+        dealer = _dealer() if request.args.get("dealer") else None
+        title = f"{campaign.name}-{dealer.name if dealer else '活动'}总结报告"
+        pdf = render_pdf(self._report_html(campaign, for_pdf=True), wkhtmltopdf=current_app.config["WKHTMLTOPDF"],
+                         title=title)
+        disposition = f"inline; filename=\"closing-report.pdf\"; filename*=UTF-8''{quote(title)}.pdf"
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+
+    @expose("/export.xlsx")
+    def export(self):
+        campaign = _campaign()
+        dealer = _dealer() if request.args.get("dealer") else None
+        if dealer is None and current_user.role in DEALER_SIDE:
+            abort(404)
+        values = self._values(campaign)
+        table = None if dealer else dealer_table([(d.name, v) for d, v in dealer_rows(campaign)])
+        name = f"{campaign.name}-{dealer.name if dealer else '活动'}-KPI.xlsx"
+        return Response(xlsx_book(excel_sheets(values, table)), mimetype=XLSX_MIME,
+                        headers={"Content-Disposition": attachment(name), "Cache-Control": "private, no-store"})
+
+    @expose("/recompute", methods=["POST"])
+    def recompute(self):
+        if current_user.role != "hq_admin":
+            abort(403)
+        campaign = _campaign()
+        refresh_snapshots(db.session, campaign, utcnow())
+        record(db.session, user=current_user, action="kpi_recomputed", entity=campaign)
+        db.session.commit()
+        flash("已重新计算本活动全部指标。", "success")
+        return redirect(url_for(".index", campaign=campaign.id))
+
+    # --- helpers -----------------------------------------------------------------------------------
+    def _campaigns(self) -> list[Campaign]:
+        return list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
+
+    def _values(self, campaign: Campaign) -> dict[str, Any]:
+        """The dealer's KPIs when ?dealer= is given (404 if not visible), else the user's totals."""
+        if request.args.get("dealer"):
+            return dealer_values(campaign, _dealer())[0]
+        if current_user.role in DEALER_SIDE:
+            abort(404)
+        return campaign_values(campaign)[0]
+
+    @staticmethod
+    def _chart_data(name: str, values: dict[str, Any]) -> Any:
+        return {"funnel": values, "daily": values.get("daily") or [], "revenue": values.get("weekly") or [],
+                "satisfaction": values["satisfaction"]["items"]}[name]
+
+    def _report_html(self, campaign: Campaign, *, for_pdf: bool) -> str:
+        dealer = _dealer() if request.args.get("dealer") else None
+        if dealer is None and current_user.role in DEALER_SIDE:
+            abort(404)
+        values = self._values(campaign)
+        closings = list(db.session.scalars(scoped(select(ClosingMeeting).where(
+            ClosingMeeting.campaign_id == campaign.id, *([ClosingMeeting.dealer_id == dealer.id] if dealer else [])),
+            ClosingMeeting, current_user).order_by(ClosingMeeting.dealer_id, ClosingMeeting.held_on)))
+        pictures = {}
+        for s in sections(values):
+            if s.chart and for_pdf:
+                pictures[s.chart] = charts.data_uri(charts.render(s.chart, self._chart_data(s.chart, values)))
+        args = {"campaign": campaign.id, **({"dealer": dealer.id} if dealer else {})}
+        return self.render("reports/closing_report.html", campaign=campaign, dealer=dealer, values=values,
+                           sections=sections(values), closings=closings, pictures=pictures, for_pdf=for_pdf,
+                           baseline=baseline_window(campaign), printed_at=utcnow(), chart_args=args,
+                           pdf_url=url_for(".report_pdf", **args),
+                           back_url=url_for(".dealer" if dealer else ".index", **args))
