@@ -14,7 +14,7 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from forms.excel import XLSX_MIME, attachment, xlsx_book
 from models import Campaign, ClosingMeeting, Dealer, KpiSnapshot, db
@@ -33,8 +33,9 @@ DEALER_SIDE = frozenset({"dealer_coordinator", "service_advisor"})
 
 def _campaign() -> Campaign:
     raw = request.args.get("campaign")
-    if raw is None:  # the campaign that ended last: the one being evaluated
-        campaign = db.session.scalar(select(Campaign).order_by(Campaign.ends_on.desc(), Campaign.id.desc()))
+    if raw is None:  # the campaign being (or last) evaluated, else the newest
+        evaluated = case((Campaign.phase.in_(("evaluation", "closed")), 0), else_=1)
+        campaign = db.session.scalar(select(Campaign).order_by(evaluated, Campaign.ends_on.desc(), Campaign.id.desc()))
     else:
         pk = parse_id(raw)
         campaign = db.session.get(Campaign, pk) if pk is not None else None

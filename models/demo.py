@@ -83,6 +83,10 @@ def load_demo_data(session, customers_per_dealer: int = 67, seed: int = 2014) ->
         session.flush()
         if session.scalar(select(WorkOrder.id).where(WorkOrder.dealer_id == dealer.id).limit(1)) is None:
             _reported_visits(session, campaign, dealer, late_copies=i)
+    session.flush()
+    from .demo_results import load_finished_campaign
+
+    load_finished_campaign(session, dealers, rng)  # the results pages need a campaign that has ended
     session.commit()
     return campaign
 

@@ -276,9 +276,10 @@ def attainment(goal: PlanGoal, kpis: dict[str, Any]) -> dict[str, Any]:
     """Target vs actual of one goal row; 万元 targets compare with yuan actuals / 10,000."""
     actual = _goal_actual(goal.metric, kpis)
     unit = goal.unit or ""
-    value = Decimal(str(actual)) / (10000 if "万" in unit else 1) if actual is not None else None
+    value = None if actual is None else \
+        (Decimal(str(actual)) / (10000 if "万" in unit else 1)).quantize(FEN, ROUND_HALF_UP).normalize()
     return {"metric": goal.metric, "unit": unit, "target": str(goal.target),
-            "actual": str(value.quantize(FEN, ROUND_HALF_UP).normalize()) if value is not None else None,
+            "actual": str(value) if value is not None else None,
             "attainment": rate(value, goal.target) if value is not None else rate(0, 0)}
 
 

@@ -167,3 +167,27 @@ def test_it_says_so_when_there_is_no_campaign_yet(app, client_for):
     response = client_for(hq).get("/admin/results/")
     assert response.status_code == 302
     assert client_for(hq).get("/admin/results/?campaign=abc").status_code == 404
+
+
+def test_it_shows_the_finished_demo_campaign_with_real_figures(app, client_for):
+    from sqlalchemy import select
+
+    from models import Campaign, User
+    from models.demo import load_demo_data
+    from models.snapshots import latest
+
+    load_demo_data(db.session, customers_per_dealer=30)
+    finished = db.session.scalar(select(Campaign).where(Campaign.name == "2013夏日检测"))
+    assert db.session.scalar(select(Campaign.phase).where(Campaign.name == "2014车主回娘家")) == "planning"
+    totals = latest(db.session, finished.id).values
+    funnel = [f["count"] for f in totals["funnel"]]
+    assert all(n > 0 for n in funnel) and funnel[0] > funnel[1] > funnel[2]
+    assert funnel[2] + totals["walk_ins"] >= funnel[3] > funnel[4]
+    assert totals["revenue"]["growth_rate"]["pct"] is not None and totals["nps"]["score"] is not None
+    assert len(totals["goals"]) == 3 and all(g["actual"] is not None for g in totals["goals"])
+    hq = db.session.scalar(select(User).where(User.username == "hq"))
+    html = client_for(hq).get("/admin/results/").get_data(as_text=True)  # the evaluated campaign by default
+    assert "2013夏日检测" in html and "指标计算于" in html and "天津滨海特约店" in html
+    coordinator = db.session.scalar(select(User).where(User.username == "tj001-coord"))
+    page = client_for(coordinator).get("/admin/results/", follow_redirects=True)
+    assert page.status_code == 200 and "天津滨海特约店 · 2013夏日检测" in page.get_data(as_text=True)
