@@ -13,16 +13,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from .awards import AwardRanking
+from .base import LOCAL_TZ
 from .campaign import PHASE_ORDER, PHASES, Campaign, Participation
 from .compensation import CompensationRule
 from .followup import Callback
 from .planning import PlanGoal, PlanMeeting
 from .preparation import CustomerInvitation, PreparationItem, TrainingSession
 from .reporting import ClosingMeeting, CoachingVisit, WeeklySummary
+from .snapshots import KpiSnapshot
 from .verification import VerificationTask
 from .workorder import WorkOrder
 
-NO_NEW_FORM = {"verification_task", "awards"}  # filled by the call center / HQ actions, not a form
+# filled by the call center / HQ actions, or computed (results: the page has "重新计算"), not a form
+NO_NEW_FORM = {"verification_task", "awards", "results"}
 GATE_PHASES = PHASE_ORDER[:-1]  # "closed" has no gate
 # Phases whose gate is also checked per dealer; planning and application are HQ work only.
 DEALER_GATE_PHASES = ("preparation", "execution", "evaluation")
@@ -85,6 +88,15 @@ def _count(session, model: type, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
+def _results_after_window(session, campaign: Campaign, dealer_id: int | None = None) -> bool:
+    """The evaluation reads final numbers: a KPI snapshot computed after the window ended."""
+    ended = dt.datetime.combine(campaign.ends_on + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+    scope = (KpiSnapshot.scope == "dealer", KpiSnapshot.scope_id == dealer_id) if dealer_id is not None \
+        else (KpiSnapshot.scope == "campaign",)
+    return _count(session, KpiSnapshot, KpiSnapshot.campaign_id == campaign.id, *scope,
+                  KpiSnapshot.computed_at >= ended.astimezone(dt.UTC)) > 0
+
+
 def iso_weeks(starts_on: dt.date, ends_on: dt.date) -> list[dt.date]:
     """Mondays of every ISO week that overlaps the window."""
     monday = starts_on - dt.timedelta(days=starts_on.weekday())
@@ -144,8 +156,14 @@ def dealer_items(session, part: Participation, phase: str, today: dt.date) -> li
         # every reported customer (first copy sent) has a task, and every task has ended
         reported = _count(session, WorkOrder, *mine(WorkOrder), WorkOrder.first_copy_sent_on.is_not(None))
         verified = _count(session, VerificationTask, *mine(VerificationTask), VerificationTask.status != "open")
+        costed = _count(session, ClosingMeeting, *mine(ClosingMeeting), ClosingMeeting.cost_customer.is_not(None)
+                        | ClosingMeeting.cost_staff.is_not(None) | ClosingMeeting.cost_media.is_not(None)
+                        | ClosingMeeting.cost_gifts.is_not(None))
         return [
             GateItem("closing", "活动结束会议表已填写", closing > 0, "closing_meeting"),
+            GateItem("closing_costs", "结束会议已填写实际费用（费用分析）", costed > 0, "closing_meeting"),
+            GateItem("results", "特约店总结报告指标已在活动结束后计算", _results_after_window(session, part.campaign, d),
+                     "results"),
             GateItem("verification", "呼叫中心100%核实完成", verified == reported, "verification_task",
                      f"{verified}/{reported} 人"),
         ]
@@ -186,6 +204,8 @@ def campaign_items(session, campaign: Campaign, phase: str, today: dt.date) -> l
         awards = _count(session, AwardRanking, AwardRanking.campaign_id == campaign.id,
                         AwardRanking.published_at.is_not(None))
         items.append(GateItem("awards", "评选/奖励结果已发布", awards > 0, "awards"))
+        items.append(GateItem("results", "活动总结报告指标已在活动结束后计算",
+                              _results_after_window(session, campaign), "results"))
     if phase in DEALER_GATE_PHASES:
         parts = campaign.participations
         passed = sum(has_passed(p.phase, phase) for p in parts)

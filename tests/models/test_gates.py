@@ -103,13 +103,33 @@ def test_it_requires_closing_meeting_verification_and_awards(personas):
     db.session.add(ClosingMeeting(held_on=TODAY, **kw))
     db.session.flush()
     report = gate_report(db.session, c, "evaluation", TODAY)
-    assert _items(report, a.name) == {"closing": True, "verification": True}  # no visits to verify
-    assert _items(report) == {"awards": False, "dealers": False}
+    assert _items(report, a.name) == {"closing": True, "closing_costs": False, "results": False,
+                                      "verification": True}  # no visits to verify
+    assert _items(report) == {"awards": False, "results": False, "dealers": False}
     publish(db.session, ranking_for(db.session, c.id), personas.hq)
     for p in c.participations:
         p.phase = "closed"
     db.session.flush()
-    assert _items(gate_report(db.session, c, "evaluation", TODAY)) == {"awards": True, "dealers": True}
+    assert _items(gate_report(db.session, c, "evaluation", TODAY)) == {"awards": True, "results": False,
+                                                                        "dealers": True}
+
+
+def test_it_wants_costs_and_results_computed_after_the_window_for_evaluation(personas):
+    from models.snapshots import refresh_snapshots
+
+    c, a = personas.campaign, personas.dealer_a
+    closing = ClosingMeeting(held_on=dt.date(2014, 2, 18), campaign_id=c.id, dealer_id=a.id)
+    db.session.add(closing)
+    # 2014-02-17 23:30 in Beijing: still inside the window, not the final numbers
+    refresh_snapshots(db.session, c, dt.datetime(2014, 2, 17, 15, 30, tzinfo=dt.UTC))
+    report = gate_report(db.session, c, "evaluation", dt.date(2014, 2, 18))
+    assert not _items(report, a.name)["results"] and not _items(report)["results"]
+    assert next(i for i in report.campaign_items if i.key == "results").link == "/admin/results/"
+    closing.cost_media = Decimal("800")
+    refresh_snapshots(db.session, c, dt.datetime(2014, 2, 17, 16, 30, tzinfo=dt.UTC))  # 02-18 00:30
+    report = gate_report(db.session, c, "evaluation", dt.date(2014, 2, 18))
+    assert _items(report, a.name)["results"] and _items(report, a.name)["closing_costs"]
+    assert _items(report)["results"]
 
 
 def test_it_renders_a_dealer_by_item_markdown_table_with_links(personas):
