@@ -17,15 +17,17 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from forms.excel import XLSX_MIME, attachment, xlsx_book
-from models import Campaign, ClosingMeeting, Dealer, KpiSnapshot, db
+from models import Campaign, ClosingMeeting, Dealer, KpiSnapshot, User, db
 from models.audit import record
 from models.base import utcnow
-from models.results import baseline_window, daily_arrivals, dealer_kpis, total_kpis, weekly_revenue
+from models.results import (advisor_kpis, baseline_window, daily_arrivals, dealer_kpis, total_kpis, weekly_revenue,
+                            weekly_revenue_by_dealer)
 from models.scoping import get_or_404, parse_id, scoped, visible_dealer_ids
 from models.snapshots import latest, refresh_snapshots
 from reports import charts
 from reports.pdf import render_pdf
-from reports.results import RANKINGS, dealer_table, excel_sheets, ranking, sections
+from reports.results import (RANKINGS, advisor_table, dealer_table, excel_sheets, ranking, sections,
+                             weekly_by_dealer)
 
 HQ_SIDE = frozenset({"hq_admin", "regional_manager", "coach"})
 DEALER_SIDE = frozenset({"dealer_coordinator", "service_advisor"})
@@ -140,7 +142,7 @@ class ResultsView(BaseView):
         values, computed_at = dealer_values(campaign, dealer)
         return self.render("admin/results/dealer.html", campaign=campaign, dealer=dealer, values=values,
                            computed_at=computed_at, sections=sections(values), campaigns=self._campaigns(),
-                           baseline=baseline_window(campaign))
+                           baseline=baseline_window(campaign), advisors=self._advisors(campaign, dealer))
 
     @expose("/chart/<chart>.png")
     def chart(self, chart: str):
@@ -180,9 +182,13 @@ class ResultsView(BaseView):
         if dealer is None and current_user.role in DEALER_SIDE:
             abort(404)
         values = self._values(campaign)
-        table = None if dealer else dealer_table([(d.name, v) for d, v in dealer_rows(campaign)])
+        if dealer is None:
+            extra = [dealer_table([(d.name, v) for d, v in dealer_rows(campaign)]),
+                     weekly_by_dealer(weekly_revenue_by_dealer(db.session, campaign, visible_dealer_ids(current_user)))]
+        else:
+            extra = [self._advisors(campaign, dealer)]
         name = f"{campaign.name}-{dealer.name if dealer else '活动'}-KPI.xlsx"
-        return Response(xlsx_book(excel_sheets(values, table)), mimetype=XLSX_MIME,
+        return Response(xlsx_book(excel_sheets(values, *extra)), mimetype=XLSX_MIME,
                         headers={"Content-Disposition": attachment(name), "Cache-Control": "private, no-store"})
 
     @expose("/recompute", methods=["POST"])
@@ -197,6 +203,13 @@ class ResultsView(BaseView):
         return redirect(url_for(".index", campaign=campaign.id))
 
     # --- helpers -----------------------------------------------------------------------------------
+    @staticmethod
+    def _advisors(campaign: Campaign, dealer: Dealer):
+        """Live: a dealer's advisors are few, and they are not in the stored snapshot."""
+        per = advisor_kpis(db.session, campaign, dealer.id)
+        names = dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_([k for k in per if k]))).all())
+        return advisor_table([(names.get(k, "未指定服务顾问"), v) for k, v in sorted(per.items(), key=lambda kv: kv[0] or 0)])
+
     def _campaigns(self) -> list[Campaign]:
         return list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
 

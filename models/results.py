@@ -358,6 +358,24 @@ def weekly_revenue(session, campaign: Campaign, dealer_ids=None) -> list[dict[st
             for w, r, b, v, bv in rows]
 
 
+def weekly_revenue_by_dealer(session, campaign: Campaign, dealer_ids=None) -> list[dict[str, Any]]:
+    """营业收入状况分析表 per dealer and week (the Excel export of the campaign)."""
+    from .org import Dealer
+
+    where = [RevenueReport.campaign_id == campaign.id]
+    if dealer_ids is not None:
+        where.append(RevenueReport.dealer_id.in_(dealer_ids))
+    revenue = func.sum(RevenueReport.labor_revenue + RevenueReport.parts_revenue)
+    rows = session.execute(select(Dealer.name, RevenueReport.period_start, revenue, func.sum(RevenueReport.baseline_revenue),
+                                  func.sum(RevenueReport.visits), func.sum(RevenueReport.baseline_visits))
+                           .join(Dealer, Dealer.id == RevenueReport.dealer_id).where(*where)
+                           .group_by(Dealer.code, Dealer.name, RevenueReport.period_start)
+                           .order_by(Dealer.code, RevenueReport.period_start))
+    return [{"dealer": name, "week": str(w), "revenue": money(r), "baseline": money(b), "visits": v or 0,
+             "baseline_visits": bv or 0, "growth": rate(Decimal(r or 0) - Decimal(b or 0), b)}
+            for name, w, r, b, v, bv in rows]
+
+
 def baseline_window(campaign: Campaign) -> tuple[dt.date, dt.date]:
     """The comparison period: the campaign's baseline dates, else the same dates a year earlier."""
     if campaign.baseline_starts_on and campaign.baseline_ends_on:

@@ -115,9 +115,22 @@ def ranking(rows: list[tuple[str, dict[str, Any]]], metric: str, top: int = 20) 
     return scored[:top]
 
 
-def excel_sheets(values: dict[str, Any], dealers: Section | None = None) -> list[tuple[str, list, list]]:
-    """(sheet title, headers, rows) for every table of a results page."""
-    sheets = [(s.title, s.headers, s.rows) for s in sections(values)]
-    if dealers is not None:
-        sheets.insert(0, (dealers.title, dealers.headers, dealers.rows))
-    return sheets
+def weekly_by_dealer(weeks: list[dict[str, Any]]) -> Section:
+    return Section("weekly_dealers", "营业收入状况分析表（各店按周）",
+                   ["特约店", "周起始日", "营业收入 (元)", "基期营业收入 (元)", "增长率", "进厂台次", "基期进厂台次"],
+                   [[w["dealer"], w["week"], w["revenue"], w["baseline"], shown_rate(w["growth"]), w["visits"],
+                     w["baseline_visits"]] for w in weeks])
+
+
+def advisor_table(rows: list[tuple[str, dict[str, Any]]]) -> Section:
+    """服务顾问 × the KPIs that have an advisor: arrivals on, paid amounts, CSI, NPS, callbacks."""
+    return Section("advisors", "各服务顾问指标",
+                   ["服务顾问", "到店台次", "检测台次", "成交台次", "工单成交金额 (元)", "满意度 CSI", "NPS", "7日内回访率"],
+                   [[name, v["funnel"][2]["count"] + v["walk_ins"], v["funnel"][3]["count"], v["funnel"][4]["count"],
+                     v["revenue"]["paid_revenue"], shown_rate(v["satisfaction"]["csi"]), show(v["nps"]["score"]),
+                     shown_rate(v["callbacks"]["in_7_days"])] for name, v in rows])
+
+
+def excel_sheets(values: dict[str, Any], *extra: Section) -> list[tuple[str, list, list]]:
+    """(sheet title, headers, rows) for every table of a results page, `extra` tables first."""
+    return [(s.title, s.headers, s.rows) for s in (*extra, *sections(values))]

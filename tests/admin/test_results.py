@@ -123,7 +123,8 @@ def test_it_exports_every_kpi_table_to_excel_formula_safe(personas, client_for):
     db.session.commit()
     data = client_for(personas.hq).get(f"/admin/results/export.xlsx?campaign={personas.campaign.id}").data
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames[:3] == ["各特约店指标", "目标达成", "活动漏斗"] and "营业收入状况分析表（按周）" in book.sheetnames
+    assert book.sheetnames[:4] == ["各特约店指标", "营业收入状况分析表（各店按周）", "目标达成", "活动漏斗"]
+    assert [c.value for c in book["营业收入状况分析表（各店按周）"][2]][:3] == ["=HYPERLINK(1)甲", "2014-01-15", "3000.30"]
     dealers = book["各特约店指标"]
     cell = next(row[0] for row in dealers.iter_rows(min_row=2) if row[0].value == "=HYPERLINK(1)甲")
     assert cell.data_type == "s" and cell.quotePrefix
@@ -191,3 +192,12 @@ def test_it_shows_the_finished_demo_campaign_with_real_figures(app, client_for):
     coordinator = db.session.scalar(select(User).where(User.username == "tj001-coord"))
     page = client_for(coordinator).get("/admin/results/", follow_redirects=True)
     assert page.status_code == 200 and "天津滨海特约店 · 2013夏日检测" in page.get_data(as_text=True)
+
+
+def test_it_lists_the_service_advisors_on_the_dealer_page(personas, client_for):
+    _seed(personas)
+    c, a = personas.campaign, personas.dealer_a
+    html = client_for(personas.coord_a).get(f"/admin/results/dealer/?campaign={c.id}&dealer={a.id}").get_data(as_text=True)
+    advisors = html[html.index('id="advisors"'):]
+    assert personas.sa_a.full_name in advisors and "2333.83" in advisors and "未指定服务顾问" in advisors
+    assert personas.sa_b.full_name not in html
