@@ -308,17 +308,32 @@ def dealer_kpis(session, campaign: Campaign, dealer_ids=None, now=None) -> dict[
     return {d: derive(raw.get(d, {}), goals.get(d, ())) for d in ids}
 
 
+def _hq_budget(session, campaign: Campaign) -> dict[str, Any]:
+    """The campaign's own budget lines (HQ's approved plan, no dealer)."""
+    return _grouped(session, None, {f"budget_{p}": func.coalesce(func.sum(getattr(PlanMeeting, f"budget_{p}")), 0)
+                                    for p in COST_PARTS},
+                    PlanMeeting.campaign_id == campaign.id, PlanMeeting.status == "approved",
+                    PlanMeeting.dealer_id.is_(None), base=PlanMeeting).get(0, {})
+
+
 def total_kpis(session, campaign: Campaign, dealer_ids=None, now=None) -> dict[str, Any]:
     """KPIs of the whole campaign, or of a region / any set of dealers given by `dealer_ids`."""
     raw = raw_measures(session, campaign, "all", dealer_ids, now).get(0, {})
-    goals = goals_of(session, campaign).get(None, ()) if dealer_ids is None else ()
-    if dealer_ids is None:  # the campaign's own budget lines (HQ plan) count too
-        hq = _grouped(session, None, {f"budget_{p}": func.coalesce(func.sum(getattr(PlanMeeting, f"budget_{p}")), 0)
-                                      for p in COST_PARTS},
-                      PlanMeeting.campaign_id == campaign.id, PlanMeeting.status == "approved",
-                      PlanMeeting.dealer_id.is_(None), base=PlanMeeting).get(0, {})
-        raw = add_up([raw, hq])
-    return derive(raw, goals)
+    if dealer_ids is not None:
+        return derive(raw)
+    return derive(add_up([raw, _hq_budget(session, campaign)]), goals_of(session, campaign).get(None, ()))
+
+
+def campaign_results(session, campaign: Campaign, now=None) -> tuple[dict[int, dict[str, Any]], dict[str, Any]]:
+    """(KPIs per enrolled dealer, campaign KPIs) from one pass of GROUP BY dealer queries: the
+    campaign's raw measures are the dealers' added up (what the nightly refresh stores)."""
+    from .campaign import Participation
+
+    ids = list(session.scalars(select(Participation.dealer_id).where(Participation.campaign_id == campaign.id)))
+    raw = raw_measures(session, campaign, "dealer", None, now)
+    goals = goals_of(session, campaign)
+    per_dealer = {d: derive(raw.get(d, {}), goals.get(d, ())) for d in ids}
+    return per_dealer, derive(add_up([*raw.values(), _hq_budget(session, campaign)]), goals.get(None, ()))
 
 
 def advisor_kpis(session, campaign: Campaign, dealer_id: int, now=None) -> dict[int | None, dict[str, Any]]:
@@ -327,53 +342,69 @@ def advisor_kpis(session, campaign: Campaign, dealer_id: int, now=None) -> dict[
     return {k: derive(v) for k, v in raw.items()}
 
 
-def daily_arrivals(session, campaign: Campaign, dealer_ids=None) -> list[dict[str, Any]]:
-    """Arrivals per Shanghai day of the window against the DailyFlow targets of that day."""
+def _window_days(campaign: Campaign) -> list[str]:
+    return [(campaign.starts_on + dt.timedelta(days=i)).isoformat()
+            for i in range((campaign.ends_on - campaign.starts_on).days + 1)]
+
+
+def daily_arrivals(session, campaign: Campaign, dealer_ids=None, per_dealer: bool = False):
+    """Arrivals per Shanghai day of the window against the DailyFlow targets of that day; with
+    per_dealer, {dealer id: that list} from the same two queries."""
     day = _local_day(session, SignIn.arrived_at)
     where = [SignIn.campaign_id == campaign.id]
     flows = [DailyFlow.campaign_id == campaign.id]
     if dealer_ids is not None:
         where.append(SignIn.dealer_id.in_(dealer_ids))
         flows.append(DailyFlow.dealer_id.in_(dealer_ids))
-    arrived = {str(d): n for d, n in session.execute(select(day, func.count(SignIn.id)).where(*where).group_by(day))}
-    target = {str(d): n for d, n in session.execute(
-        select(DailyFlow.day, func.sum(DailyFlow.target_arrivals)).where(*flows).group_by(DailyFlow.day))}
-    days = [campaign.starts_on + dt.timedelta(days=i) for i in range((campaign.ends_on - campaign.starts_on).days + 1)]
-    return [{"day": d.isoformat(), "arrivals": arrived.get(d.isoformat(), 0), "target": target.get(d.isoformat())}
-            for d in days]
+    arrived_key = [SignIn.dealer_id] if per_dealer else [literal(0)]
+    target_key = [DailyFlow.dealer_id] if per_dealer else [literal(0)]
+    arrived: dict[Any, dict[str, int]] = defaultdict(dict)
+    target: dict[Any, dict[str, int]] = defaultdict(dict)
+    for k, d, n in session.execute(select(*arrived_key, day, func.count(SignIn.id)).where(*where)
+                                   .group_by(*([SignIn.dealer_id] if per_dealer else []), day)):
+        arrived[k][str(d)] = n
+    for k, d, n in session.execute(select(*target_key, DailyFlow.day, func.sum(DailyFlow.target_arrivals))
+                                   .where(*flows).group_by(*([DailyFlow.dealer_id] if per_dealer else []), DailyFlow.day)):
+        target[k][str(d)] = n
+    days = _window_days(campaign)
+    lists = {k: [{"day": d, "arrivals": arrived[k].get(d, 0), "target": target[k].get(d)} for d in days]
+             for k in set(arrived) | set(target) | ({0} if not per_dealer else set())}
+    return (lambda k: lists.get(k) or [{"day": d, "arrivals": 0, "target": None} for d in days]) \
+        if per_dealer else lists[0]
 
 
-def weekly_revenue(session, campaign: Campaign, dealer_ids=None) -> list[dict[str, Any]]:
-    """营业收入状况分析表 by week: revenue vs baseline, summed over the given dealers."""
+def _weekly(session, campaign: Campaign, dealer_ids, *keys, join=None):
+    """((keys…), row) of the revenue reports summed per `keys` and week."""
     week = RevenueReport.period_start
-    where = [RevenueReport.campaign_id == campaign.id]
-    if dealer_ids is not None:
-        where.append(RevenueReport.dealer_id.in_(dealer_ids))
-    rows = session.execute(select(week, func.sum(RevenueReport.labor_revenue + RevenueReport.parts_revenue),
-                                  func.sum(RevenueReport.baseline_revenue), func.sum(RevenueReport.visits),
-                                  func.sum(RevenueReport.baseline_visits))
-                           .where(*where).group_by(week).order_by(week))
-    return [{"week": str(w), "revenue": money(r), "baseline": money(b), "visits": v or 0,
-             "baseline_visits": bv or 0, "growth": rate(Decimal(r or 0) - Decimal(b or 0), b)}
-            for w, r, b, v, bv in rows]
+    stmt = select(*keys, week, func.sum(RevenueReport.labor_revenue + RevenueReport.parts_revenue),
+                  func.sum(RevenueReport.baseline_revenue), func.sum(RevenueReport.visits),
+                  func.sum(RevenueReport.baseline_visits)).select_from(RevenueReport)
+    if join is not None:
+        stmt = stmt.join(*join)
+    stmt = stmt.where(RevenueReport.campaign_id == campaign.id,
+                      *([RevenueReport.dealer_id.in_(dealer_ids)] if dealer_ids is not None else []))
+    for *k, w, r, b, v, bv in session.execute(stmt.group_by(*keys, week).order_by(*keys, week)):
+        yield tuple(k), {"week": str(w), "revenue": money(r), "baseline": money(b), "visits": v or 0,
+                         "baseline_visits": bv or 0, "growth": rate(Decimal(r or 0) - Decimal(b or 0), b)}
+
+
+def weekly_revenue(session, campaign: Campaign, dealer_ids=None, per_dealer: bool = False):
+    """营业收入状况分析表 by week: revenue vs baseline, summed over the given dealers; with
+    per_dealer, a lookup dealer id → that list, from one query."""
+    if not per_dealer:
+        return [row for _, row in _weekly(session, campaign, dealer_ids)]
+    lists: dict[int, list] = defaultdict(list)
+    for (dealer_id,), row in _weekly(session, campaign, dealer_ids, RevenueReport.dealer_id):
+        lists[dealer_id].append(row)
+    return lambda dealer_id: lists.get(dealer_id, [])
 
 
 def weekly_revenue_by_dealer(session, campaign: Campaign, dealer_ids=None) -> list[dict[str, Any]]:
-    """营业收入状况分析表 per dealer and week (the Excel export of the campaign)."""
+    """营业收入状况分析表 per dealer and week, with the dealer's name (the campaign's Excel)."""
     from .org import Dealer
 
-    where = [RevenueReport.campaign_id == campaign.id]
-    if dealer_ids is not None:
-        where.append(RevenueReport.dealer_id.in_(dealer_ids))
-    revenue = func.sum(RevenueReport.labor_revenue + RevenueReport.parts_revenue)
-    rows = session.execute(select(Dealer.name, RevenueReport.period_start, revenue, func.sum(RevenueReport.baseline_revenue),
-                                  func.sum(RevenueReport.visits), func.sum(RevenueReport.baseline_visits))
-                           .join(Dealer, Dealer.id == RevenueReport.dealer_id).where(*where)
-                           .group_by(Dealer.code, Dealer.name, RevenueReport.period_start)
-                           .order_by(Dealer.code, RevenueReport.period_start))
-    return [{"dealer": name, "week": str(w), "revenue": money(r), "baseline": money(b), "visits": v or 0,
-             "baseline_visits": bv or 0, "growth": rate(Decimal(r or 0) - Decimal(b or 0), b)}
-            for name, w, r, b, v, bv in rows]
+    return [{"dealer": name, **row} for (_, name), row in
+            _weekly(session, campaign, dealer_ids, Dealer.code, Dealer.name, join=(Dealer, Dealer.id == RevenueReport.dealer_id))]
 
 
 def baseline_window(campaign: Campaign) -> tuple[dt.date, dt.date]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import LOCAL_TZ, Base, field, local_date, utcnow
 from .campaign import Campaign
-from .results import daily_arrivals, dealer_kpis, total_kpis, weekly_revenue
+from .results import campaign_results, daily_arrivals, weekly_revenue
 
 SCOPES = {"campaign": "活动", "dealer": "特约店"}
 
@@ -36,12 +36,13 @@ def refresh_snapshots(session, campaign: Campaign, now: dt.datetime | None = Non
     session.execute(delete(KpiSnapshot).where(KpiSnapshot.campaign_id == campaign.id,
                                               KpiSnapshot.computed_at >= day_start,
                                               KpiSnapshot.computed_at < day_start + dt.timedelta(days=1)))
-    for dealer_id, values in dealer_kpis(session, campaign, now=now).items():
-        values["daily"] = daily_arrivals(session, campaign, [dealer_id])
-        values["weekly"] = weekly_revenue(session, campaign, [dealer_id])
+    per_dealer, values = campaign_results(session, campaign, now)
+    daily = daily_arrivals(session, campaign, per_dealer=True)
+    weekly = weekly_revenue(session, campaign, per_dealer=True)
+    for dealer_id, dealer_values in per_dealer.items():
+        dealer_values["daily"], dealer_values["weekly"] = daily(dealer_id), weekly(dealer_id)
         session.add(KpiSnapshot(campaign_id=campaign.id, scope="dealer", scope_id=dealer_id, dealer_id=dealer_id,
-                                computed_at=now, values=values))
-    values = total_kpis(session, campaign, now=now)
+                                computed_at=now, values=dealer_values))
     values["daily"] = daily_arrivals(session, campaign)
     values["weekly"] = weekly_revenue(session, campaign)
     row = KpiSnapshot(campaign_id=campaign.id, scope="campaign", computed_at=now, values=values)

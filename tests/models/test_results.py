@@ -220,7 +220,12 @@ def test_it_stores_a_snapshot_equal_to_a_fresh_computation(results):
     assert stored.values["daily"] == daily_arrivals(db.session, results.campaign)
     dealer = latest(db.session, results.campaign.id, "dealer", results.dealer_a.id)
     assert dealer.dealer_id == results.dealer_a.id
-    assert dealer.values["revenue"] == dealer_kpis(db.session, results.campaign, now=NOW)[results.dealer_a.id]["revenue"]
+    fresh_dealer = dealer_kpis(db.session, results.campaign, now=NOW)[results.dealer_a.id]
+    assert {k: v for k, v in dealer.values.items() if k not in ("daily", "weekly")} == fresh_dealer
+    assert dealer.values["daily"] == daily_arrivals(db.session, results.campaign, [results.dealer_a.id])
+    assert dealer.values["weekly"] == weekly_revenue(db.session, results.campaign, [results.dealer_a.id])
+    empty = latest(db.session, results.campaign.id, "dealer", results.dealer_b.id).values
+    assert empty["weekly"] == [] and len(empty["daily"]) == 34 and empty["daily"][0]["target"] is None
 
 
 def test_it_never_divides_by_zero():
