@@ -26,7 +26,7 @@ from models.scoping import get_or_404, parse_id, scoped, visible_dealer_ids
 from models.snapshots import latest, refresh_snapshots
 from reports import charts
 from reports.pdf import render_pdf
-from reports.results import (RANKINGS, advisor_table, dealer_table, excel_sheets, ranking, sections,
+from reports.results import (COLUMNS, RANKINGS, advisor_table, dealer_table, excel_sheets, ranking, sections,
                              weekly_by_dealer)
 
 HQ_SIDE = frozenset({"hq_admin", "regional_manager", "coach"})
@@ -129,9 +129,10 @@ class ResultsView(BaseView):
         rows = dealer_rows(campaign)
         sort, order = request.args.get("sort", "revenue"), request.args.get("order", "desc")
         metric = request.args.get("rank", "revenue")
+        table = dealer_table([(d.name, v) for d, v in rows], sort, order != "asc")
         return self.render("admin/results/campaign.html", campaign=campaign, values=values,
-                           computed_at=computed_at, sections=sections(values),
-                           table=dealer_table([(d.name, v) for d, v in rows], sort, order != "asc"),
+                           computed_at=computed_at, sections=sections(values), table=table,
+                           sort_columns=list(zip(COLUMNS, table.headers[1:])),
                            dealers=[d for d, _ in rows], sort=sort, order=order, metric=metric,
                            rankings=RANKINGS, ranked=ranking([(d.name, v) for d, v in rows], metric),
                            campaigns=self._campaigns(), baseline=baseline_window(campaign))

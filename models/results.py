@@ -421,6 +421,6 @@ def headline(kpis: dict[str, Any]) -> list[tuple[str, str]]:
     """The few numbers a gate page, an artifact row or a ranking shows, as (label, text)."""
     funnel = [(f"{f['label']}台次" if f["step"] != "invited" else "邀约人数", str(f["count"])) for f in kpis["funnel"]]
     return [*funnel, ("非邀约到店", str(kpis["walk_ins"])), ("营业收入 (元)", kpis["revenue"]["revenue"]),
-            ("收入增长", show(kpis["revenue"]["growth_rate"])), ("满意度 CSI", show(kpis["satisfaction"]["csi"])),
+            ("收入增长", show(kpis["revenue"]["growth_rate"])), ("满意度 (4-5分)", show(kpis["satisfaction"]["csi"])),
             ("NPS", show(kpis["nps"]["score"])), ("7日内回访率", show(kpis["callbacks"]["in_7_days"])),
             ("投诉结案率", show(kpis["complaints"]["closed"]))]

@@ -22,7 +22,7 @@ from .fonts import FAMILY, WEIGHTS, ensure_fonts, font_path  # noqa: E402
 
 TITLES = {"funnel": "活动漏斗", "daily": "每日到店与目标", "revenue": "每周营业收入与基期对比",
           "satisfaction": "各项满意度评分分布", "ranking": "特约店排名"}
-RANKINGS = {"revenue": "营业收入 (元)", "growth": "收入增长 %", "csi": "满意度 CSI %", "nps": "NPS",
+RANKINGS = {"revenue": "营业收入 (元)", "growth": "收入增长 %", "csi": "满意度 %", "nps": "NPS",
             "arrived": "到店台次", "callbacks": "7日内回访率 %"}
 BLUE, GREY, ORANGE = "#2b6cb0", "#a0aec0", "#dd6b20"
 SCORE_COLOURS = ["#c53030", "#dd6b20", "#d69e2e", "#68d391", "#2f855a"]

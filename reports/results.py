@@ -60,7 +60,7 @@ def sections(values: dict[str, Any]) -> list[Section]:
                 [[item, *v["scores"], shown_rate(v["csi"])] for item, v in sat["items"].items()]
                 + [["全部评分", "", "", "", "", "", shown_rate(sat["csi"])]],
                 chart="satisfaction" if sat["items"] else None,
-                notes=[f"满意度 CSI 目标 ≥ {sat['target']} %"]),
+                notes=[f"满意度目标 ≥ {sat['target']} %"]),
         Section("nps", "NPS 净推荐值", ["推荐者 (9-10分)", "贬损者 (0-6分)", "回答人数", "NPS"],
                 [[shown_rate(nps["promoters"]), shown_rate(nps["detractors"]), nps["answers"], show(nps["score"])]]),
         Section("followup", "回访与投诉", ["项目", "数值"], [
@@ -83,7 +83,7 @@ COLUMNS = {  # key: (header, value for sorting, text)
     "paid": ("成交台次", lambda v: v["funnel"][4]["count"], None),
     "revenue": ("营业收入 (元)", lambda v: Decimal(v["revenue"]["revenue"]), None),
     "growth": ("收入增长", lambda v: v["revenue"]["growth_rate"]["pct"], lambda v: shown_rate(v["revenue"]["growth_rate"])),
-    "csi": ("满意度 CSI", lambda v: v["satisfaction"]["csi"]["pct"], lambda v: shown_rate(v["satisfaction"]["csi"])),
+    "csi": ("满意度 (4-5分)", lambda v: v["satisfaction"]["csi"]["pct"], lambda v: shown_rate(v["satisfaction"]["csi"])),
     "nps": ("NPS", lambda v: v["nps"]["score"], lambda v: show(v["nps"]["score"])),
     "callbacks": ("7日内回访率", lambda v: v["callbacks"]["in_7_days"]["pct"],
                   lambda v: shown_rate(v["callbacks"]["in_7_days"])),
@@ -125,7 +125,7 @@ def weekly_by_dealer(weeks: list[dict[str, Any]]) -> Section:
 def advisor_table(rows: list[tuple[str, dict[str, Any]]]) -> Section:
     """服务顾问 × the KPIs that have an advisor: arrivals on, paid amounts, CSI, NPS, callbacks."""
     return Section("advisors", "各服务顾问指标",
-                   ["服务顾问", "到店台次", "检测台次", "成交台次", "工单成交金额 (元)", "满意度 CSI", "NPS", "7日内回访率"],
+                   ["服务顾问", "到店台次", "检测台次", "成交台次", "工单成交金额 (元)", "满意度 (4-5分)", "NPS", "7日内回访率"],
                    [[name, v["funnel"][2]["count"] + v["walk_ins"], v["funnel"][3]["count"], v["funnel"][4]["count"],
                      v["revenue"]["paid_revenue"], shown_rate(v["satisfaction"]["csi"]), show(v["nps"]["score"]),
                      shown_rate(v["callbacks"]["in_7_days"])] for name, v in rows])
