@@ -1,7 +1,7 @@
 """results: kpi snapshots, paid amount, closing costs
 
 Revision ID: 10c98b860ead
-Revises: 60d139fc40a7
+Revises: c924220136fc
 Create Date: 2026-12-05 23:23:16.160088
 
 """
@@ -12,7 +12,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = '10c98b860ead'
-down_revision = '60d139fc40a7'
+down_revision = 'c924220136fc'
 branch_labels = None
 depends_on = None
 
