@@ -1,7 +1,7 @@
 """results: kpi snapshots, paid amount, closing costs
 
 Revision ID: 10c98b860ead
-Revises: c924220136fc
+Revises: 691bf8d369b5
 Create Date: 2026-12-05 23:23:16.160088
 
 """
@@ -12,7 +12,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = '10c98b860ead'
-down_revision = 'c924220136fc'
+down_revision = '691bf8d369b5'
 branch_labels = None
 depends_on = None
 
