@@ -22,25 +22,25 @@ from models.audit import record
 from models.base import utcnow
 from models.results import (advisor_kpis, baseline_window, daily_arrivals, dealer_kpis, total_kpis, weekly_revenue,
                             weekly_revenue_by_dealer)
-from models.scoping import get_or_404, parse_id, scoped, visible_dealer_ids
+from models.scoping import get_or_404, scoped, visible_dealer_ids
 from models.snapshots import latest, refresh_snapshots
 from reports import charts
 from reports.pdf import render_pdf
 from reports.results import (COLUMNS, RANKINGS, advisor_table, dealer_table, excel_sheets, ranking, sections,
                              weekly_by_dealer)
 
+from .base import campaign_from_request
+
 HQ_SIDE = frozenset({"hq_admin", "regional_manager", "coach"})
 DEALER_SIDE = frozenset({"dealer_coordinator", "service_advisor"})
 
 
 def _campaign() -> Campaign:
-    raw = request.args.get("campaign")
-    if raw is None:  # the campaign being (or last) evaluated, else the newest
-        evaluated = case((Campaign.phase.in_(("evaluation", "closed")), 0), else_=1)
-        campaign = db.session.scalar(select(Campaign).order_by(evaluated, Campaign.ends_on.desc(), Campaign.id.desc()))
-    else:
-        pk = parse_id(raw)
-        campaign = db.session.get(Campaign, pk) if pk is not None else None
+    """?campaign=N (404 when there is none), else the campaign being (or last) evaluated."""
+    if request.values.get("campaign"):
+        return campaign_from_request()
+    evaluated = case((Campaign.phase.in_(("evaluation", "closed")), 0), else_=1)
+    campaign = db.session.scalar(select(Campaign).order_by(evaluated, Campaign.ends_on.desc(), Campaign.id.desc()))
     if campaign is None:
         abort(404)
     return campaign
