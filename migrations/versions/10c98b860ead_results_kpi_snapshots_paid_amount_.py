@@ -1,7 +1,7 @@
 """results: kpi snapshots, paid amount, closing costs
 
 Revision ID: 10c98b860ead
-Revises: 691bf8d369b5
+Revises: b9e1c4a7d2f0
 Create Date: 2026-12-05 23:23:16.160088
 
 """
@@ -12,7 +12,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = '10c98b860ead'
-down_revision = '691bf8d369b5'
+down_revision = 'b9e1c4a7d2f0'
 branch_labels = None
 depends_on = None
 
