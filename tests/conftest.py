@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, select, text
+from werkzeug.serving import make_server
 
 from app import create_app
 from config import TestConfig
@@ -215,6 +216,17 @@ def client_for(app):
         return Client(app, user)
 
     return make
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a free port in a thread, for browsers and concurrent clients."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
 
 
 def reload(obj):

@@ -10,7 +10,6 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from models import AuditLog, Campaign, Complaint, CustomerInvitation, Feedback, SignIn, WorkOrder, db
 from models.execution import FEEDBACK_ITEMS
@@ -336,16 +335,6 @@ def test_it_keeps_the_phone_page_under_100_kb_with_everything_it_loads(client_fo
 
 
 # --- concurrency: threads against a live server ---------------------------------------------------
-@pytest.fixture
-def live_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
 def _phones_sign_in(urls: list[str]) -> list[int]:
     """Each phone opens its page, then all press 签到 at the same moment."""
     together = threading.Barrier(len(urls))
@@ -361,9 +350,9 @@ def _phones_sign_in(urls: list[str]) -> list[int]:
         return list(pool.map(phone, urls))
 
 
-def test_it_lands_50_concurrent_sign_ins_exactly_once_each(live_url, unlimited, today_campaign, personas):
+def test_it_lands_50_concurrent_sign_ins_exactly_once_each(live_server, unlimited, today_campaign, personas):
     invitations = [invite(today_campaign, personas.dealer_a, n) for n in range(50)]
-    urls = [urljoin(live_url, f"/signin/{i.token}") for i in invitations]
+    urls = [urljoin(live_server, f"/signin/{i.token}") for i in invitations]
     statuses = _phones_sign_in(urls)
     assert statuses == [200] * 50
     db.session.expire_all()
@@ -371,10 +360,10 @@ def test_it_lands_50_concurrent_sign_ins_exactly_once_each(live_url, unlimited, 
     assert sorted(landed) == sorted(i.id for i in invitations)
 
 
-def test_it_lands_50_concurrent_presses_of_one_invitation_once(live_url, unlimited, today_campaign,
+def test_it_lands_50_concurrent_presses_of_one_invitation_once(live_server, unlimited, today_campaign,
                                                                personas):
     invitation = invite(today_campaign, personas.dealer_a)
-    url = urljoin(live_url, f"/signin/{invitation.token}")
+    url = urljoin(live_server, f"/signin/{invitation.token}")
     statuses = _phones_sign_in([url] * 50)
     assert statuses == [200] * 50
     db.session.expire_all()
