@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,19 +16,13 @@ from models import Campaign, db
 from models.awards import (AWARD_KINDS, COMPONENTS, DEFAULT_WEIGHTS, AwardError, AwardRanking, preview, publish,
                            ranking_for, set_weights)
 
-from .base import campaign_from_request
+from .base import SecuredPage, campaign_from_request
 
 
-class AwardView(BaseView):
+class AwardView(SecuredPage):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("endpoint", "awards")
         super().__init__(**kwargs)
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        return redirect(url_for("auth.login", next=request.full_path))
 
     def _page(self, campaign: Campaign | None, error: str | None = None, status: int = 200):
         ranking, rows = None, []

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import AdminIndexView, expose
+from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.filters import FilterConverter
@@ -180,7 +180,26 @@ def _form_field(form: Any, key: str | None) -> Any:
     return field
 
 
-class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
+class RoleGate:
+    """Who may open a screen or page: signed in with one of `read_roles`. Everyone else is sent to
+    sign in, or gets 403 when signed in. The one access rule of every admin view."""
+
+    read_roles: ClassVar[frozenset[str]] = ALL_ROLES
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.role in self.read_roles
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class SecuredPage(RoleGate, BaseView):
+    """A page that is not a model screen (gates, results, awards, packets, the call-center queue)."""
+
+
+class SecureModelView(RoleGate, ExcelImportMixin, PrintMixin, ModelView):
     """Base of every screen: roles, dealer scope, labels, locking, audit."""
 
     read_roles: ClassVar[frozenset[str]] = ALL_ROLES
@@ -259,14 +278,6 @@ class SecureModelView(ExcelImportMixin, PrintMixin, ModelView):
         return super().index_view()
 
     # --- who may come in -------------------------------------------------------------------
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role in self.read_roles
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
-
     @property
     def _may_write(self) -> bool:
         return current_user.is_authenticated and current_user.role in self.write_roles
@@ -452,14 +463,8 @@ class ReadOnlyModelView(SecureModelView):
     write_roles = frozenset()
 
 
-class HomeView(AdminIndexView):
+class HomeView(RoleGate, AdminIndexView):
     """Landing page: the user's campaigns and unread notifications."""
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        return redirect(url_for("auth.login", next=request.full_path))
 
     @expose("/")
     def index(self):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +28,7 @@ from models.snapshots import latest
 from models.scoping import may_see_dealer, parse_id
 from models.base import utcnow
 
+from .base import SecuredPage
 from .packet import CAMPAIGN_PACKET_ROLES, PACKET_ROLES
 
 
@@ -56,18 +57,12 @@ def _flows_down(done: str) -> bool:
     return bool(problem)
 
 
-class GateView(BaseView):
+class GateView(SecuredPage):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("name", "活动关口")
         kwargs.setdefault("endpoint", "gates")
         kwargs.setdefault("category", "系统")
         super().__init__(**kwargs)
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        return redirect(url_for("auth.login", next=request.full_path))
 
     # --- page ----------------------------------------------------------------------------------
     def _rows(self, campaign: Campaign) -> dict[str, Any]:

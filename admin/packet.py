@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,6 +21,8 @@ from models.scoping import get_or_404
 from reports import packet_job
 from reports.packet import PacketError, assemble, dealer_packet, fingerprint
 from reports.packet_job import keep
+
+from .base import SecuredPage
 
 PACKET_ROLES = frozenset({"hq_admin", "regional_manager", "coach", "dealer_coordinator"})
 CAMPAIGN_PACKET_ROLES = frozenset({"hq_admin"})
@@ -40,7 +42,7 @@ def pdf_download(path: Path, title: str) -> Any:
     return response
 
 
-class PacketView(BaseView):
+class PacketView(SecuredPage):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("name", "现场辅导资料包")
         kwargs.setdefault("endpoint", "packet")
@@ -48,12 +50,6 @@ class PacketView(BaseView):
 
     def is_visible(self) -> bool:
         return False  # reached from a dealer's row on the gates page and from coaching visits
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        return redirect(url_for("auth.login", next=request.full_path))
 
     def _allowed(self) -> None:
         if current_user.role not in PACKET_ROLES:

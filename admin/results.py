@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
@@ -29,7 +29,7 @@ from reports.pdf import render_pdf
 from reports.results import (COLUMNS, RANKINGS, advisor_table, dealer_table, excel_sheets, ranking, sections,
                              weekly_by_dealer)
 
-from .base import campaign_from_request
+from .base import SecuredPage, campaign_from_request
 
 HQ_SIDE = frozenset({"hq_admin", "regional_manager", "coach"})
 DEALER_SIDE = frozenset({"dealer_coordinator", "service_advisor"})
@@ -100,21 +100,15 @@ def dealer_rows(campaign: Campaign) -> list[tuple[Dealer, dict[str, Any]]]:
     return [(d, live[d.id]) for d in dealers]
 
 
-class ResultsView(BaseView):
+class ResultsView(SecuredPage):
+    read_roles = HQ_SIDE | DEALER_SIDE  # the call center sees no revenue (DESIGN §6)
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("endpoint", "results")
         super().__init__(**kwargs)
 
     def render(self, template: str, **kwargs: Any) -> str:
         return super().render(template, chart_titles=charts.TITLES, **kwargs)
-
-    def is_accessible(self) -> bool:  # the call center sees no revenue (DESIGN §6)
-        return current_user.is_authenticated and current_user.role in HQ_SIDE | DEALER_SIDE
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     # --- pages -------------------------------------------------------------------------------------
     @expose("/")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,25 +18,20 @@ from models.verification import (OUTCOMES, SCRIPT, TASK_STATUS, VerificationErro
                                  create_tasks, held, progress, record_call, release, reserve,
                                  truthfulness_by_dealer)
 
-from .base import campaign_from_request
+from .base import SecuredPage, campaign_from_request
 
 AGENTS = frozenset({"call_center"})
 READERS = frozenset({"call_center", "hq_admin"})
 SHORTCUTS = {"confirmed": "1", "not_real": "2", "unreachable": "3", "refused": "4"}
 
 
-class VerificationView(BaseView):
+class VerificationView(SecuredPage):
+    read_roles = READERS
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("endpoint", "verification")
         super().__init__(**kwargs)
 
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role in READERS
-
-    def inaccessible_callback(self, name: str, **kwargs: Any):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     @expose("/")
     def index(self):
