@@ -5,7 +5,7 @@ Before publishing only HQ sees names and scores; the view only turns HTTP into m
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -41,34 +41,34 @@ class AwardView(SecuredPage):
     def index(self):
         return self._page(campaign_from_request())
 
-    @expose("/weights", methods=["POST"])
-    def weights_view(self):
+    def _hq_campaign(self) -> Campaign:
         campaign = campaign_from_request()
         if current_user.role != "hq_admin" or campaign is None:
             abort(403)
+        return campaign
+
+    def _change(self, campaign: Campaign, act: Callable[[AwardRanking], None], done: str):
+        """HQ changes the ranking in one transaction: a 409 page with the rule's reason, or a flash."""
+        try:
+            act(ranking_for(db.session, campaign.id))
+            db.session.commit()
+        except AwardError as exc:
+            db.session.rollback()
+            return self._page(campaign, str(exc), 409)
+        flash(done, "success")
+        return redirect(url_for(".index", campaign=campaign.id))
+
+    @expose("/weights", methods=["POST"])
+    def weights_view(self):
+        campaign = self._hq_campaign()
         try:
             weights = {k: int((request.form.get(k) or "").strip()) for k in COMPONENTS}
         except ValueError:
             return self._page(campaign, "每项权重须为 0–100 的整数。", 400)
-        try:
-            set_weights(db.session, ranking_for(db.session, campaign.id), current_user, weights)
-            db.session.commit()
-        except AwardError as exc:
-            db.session.rollback()
-            return self._page(campaign, str(exc), 409)
-        flash("权重已保存，排名已按新权重重新计算。", "success")
-        return redirect(url_for(".index", campaign=campaign.id))
+        return self._change(campaign, lambda ranking: set_weights(db.session, ranking, current_user, weights),
+                            "权重已保存，排名已按新权重重新计算。")
 
     @expose("/publish", methods=["POST"])
     def publish_view(self):
-        campaign = campaign_from_request()
-        if current_user.role != "hq_admin" or campaign is None:
-            abort(403)
-        try:
-            publish(db.session, ranking_for(db.session, campaign.id), current_user)
-            db.session.commit()
-        except AwardError as exc:
-            db.session.rollback()
-            return self._page(campaign, str(exc), 409)
-        flash("评选结果已发布，名次从此固定。", "success")
-        return redirect(url_for(".index", campaign=campaign.id))
+        return self._change(self._hq_campaign(), lambda ranking: publish(db.session, ranking, current_user),
+                            "评选结果已发布，名次从此固定。")
