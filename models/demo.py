@@ -10,13 +10,16 @@ from .campaign import Campaign, Participation
 from .checklists import default_template
 from .compensation import DEFAULT_TIERS, CompensationRule, CompensationTier
 from .customer import Customer, Vehicle
+from .base import local_today
 from .org import Dealer, Region, User
+from .preparation import CustomerInvitation
 from .reporting import WeeklySummary
 from .validators import with_check_digit
 from .workorder import WorkOrder
 
 DEMO_PASSWORD = "campaign-demo"
 CAMPAIGN_NAME = "2014车主回娘家"
+LIVE_CAMPAIGN_NAME = "免费检测 · 扫码签到演示"  # running from yesterday: the customers' QR pages work
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建国志海峰鹏辉晨宇浩然欣怡子涵"
 MODELS = ["索纳塔", "伊兰特", "途胜", "悦动", "瑞纳", "朗动", "ix35", "名图"]
@@ -87,7 +90,29 @@ def load_demo_data(session, customers_per_dealer: int = 67, seed: int = 2014) ->
     from .demo_results import load_finished_campaign
 
     load_finished_campaign(session, dealers, rng)  # the results pages need a campaign that has ended
+    _live_campaign(session, dealers[0], template.id)
     session.commit()
+    return campaign
+
+
+def _live_campaign(session, dealer: Dealer, template_id: int, invited: int = 10) -> Campaign:
+    """A campaign in its execution phase this week, with an invitation list of `dealer`'s first
+    customers: their QR sign-in links open today (2014's window is long over)."""
+    today = local_today()
+    campaign = _get_or_add(
+        session, Campaign, {"name": LIVE_CAMPAIGN_NAME}, type="free_inspection", phase="execution",
+        starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=6),
+        checklist_template_id=template_id, goals="演示：顾客到店扫码自助签到、扫码填写回馈表")
+    session.flush()
+    _get_or_add(session, Participation, {"campaign_id": campaign.id, "dealer_id": dealer.id}, phase="execution")
+    listed = session.scalar(select(CustomerInvitation.id).where(CustomerInvitation.campaign_id == campaign.id)
+                            .limit(1))
+    if listed is None:
+        customers = session.scalars(select(Customer).where(Customer.dealer_id == dealer.id)
+                                    .order_by(Customer.id).limit(invited)).all()
+        session.add_all(CustomerInvitation(
+            campaign_id=campaign.id, dealer_id=dealer.id, customer_id=c.id, name=c.name, mobile=c.mobile,
+            plate=c.vehicles[0].plate if c.vehicles else None, contact_status="invited") for c in customers)
     return campaign
 
 

@@ -1,6 +1,8 @@
 """Journeys of the forms and gates issues, in a real browser."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import select
 
@@ -54,3 +56,48 @@ def test_it_runs_the_admin_scripts_under_the_content_security_policy(page, live_
     db.session.expire_all()
     assert db.session.get(PreparationItem, item.id) is not None
     assert refused == [], "\n".join(refused)
+
+
+def test_it_signs_in_on_a_phone_by_qr_link_and_the_desk_lists_it(browser, page, live_server, personas):
+    """A phone-sized Chromium (390×844) opens the invitation's QR link, presses 签到; the advisor's
+    list shows the arrival (扫码自助签到) with its 开工单 link."""
+    import datetime as dt
+    from pathlib import Path
+
+    from models import CustomerInvitation
+    from models.base import local_today
+    from tests.factories import move_to_phase
+
+    campaign = personas.campaign
+    campaign.starts_on, campaign.ends_on = local_today() - dt.timedelta(days=1), local_today() + dt.timedelta(days=1)
+    move_to_phase(campaign, "execution")
+    invitation = CustomerInvitation(campaign_id=campaign.id, dealer_id=personas.dealer_a.id, name="张伟",
+                                    mobile="13812345678", plate="京A12345")
+    db.session.add(invitation)
+    db.session.commit()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                is_mobile=True, has_touch=True, locale="zh-CN")
+    try:
+        screen = phone.new_page()
+        screen.goto(f"{live_server}/signin/{invitation.token}")
+        assert "张*" in screen.inner_text("body") and "京A***45" in screen.inner_text("body")
+        shots = os.environ.get("ARTIFACTS_DIR")  # screenshots for a person to look at, when asked for
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            screen.screenshot(path=f"{shots}/phone-signin.png", full_page=True)
+        button = screen.get_by_role("button", name="签到")
+        box = button.bounding_box()
+        assert box["width"] >= 300 and box["height"] >= 44  # a thumb-sized button on a phone
+        screen.tap("button")
+        assert "签到成功" in screen.inner_text("body")
+        if shots:
+            screen.screenshot(path=f"{shots}/phone-signin-done.png", full_page=True)
+        assert screen.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    finally:
+        phone.close()
+
+    login(page, live_server, "sa_a")
+    page.goto(f"{live_server}/admin/sign_in/")
+    listing = page.inner_text("table.model-list")
+    assert "张伟" in listing and "扫码自助签到" in listing and "开工单" in listing

@@ -394,3 +394,12 @@ def test_it_lists_a_qr_sign_in_on_the_desk_which_reloads_itself(client_for, toda
     assert "李娜" in desk and "扫码自助签到" in desk and 'http-equiv="refresh"' in desk
     assert "开工单" in desk
     assert "李娜" not in client_for(personas.sa_b).get("/admin/sign_in/").get_data(as_text=True)
+
+
+def test_it_gives_the_demo_a_customer_whose_qr_link_signs_in_today(app, client_for):
+    output = app.test_cli_runner().invoke(args=["demo-data"]).output
+    path = re.search(r"扫码签到演示.*http://127\.0\.0\.1:5000(/signin/\S+)", output).group(1)
+    phone = client_for(None)
+    assert "签到</button>" in phone.get(path).get_data(as_text=True)
+    assert "签到成功" in phone.post(path, {}, csrf_from="/login").get_data(as_text=True)
+    assert db.session.scalar(select(SignIn.channel)) == "qr"
