@@ -59,15 +59,19 @@ def check_window(campaign: object, today: dt.date | None = None) -> None:
         raise LinkRefused(410, "活动已结束", f"本次活动已于 {ends:%Y年%m月%d日} 结束，此链接已失效。")
 
 
-def invitation_by_token(token: str, today: dt.date | None = None) -> CustomerInvitation:
-    """The invitation a sign-in link names, if the link is genuine and valid today."""
+def _by_token(column: object, token: str, today: dt.date | None) -> object:
+    """The row whose link `column` holds `token`, if the link is genuine and valid today."""
     if not TOKEN.fullmatch(token or ""):
         raise UNKNOWN
-    invitation = db.session.scalar(select(CustomerInvitation).where(CustomerInvitation.token == token))
-    if invitation is None:
+    row = db.session.scalar(select(column.class_).where(column == token))  # type: ignore[attr-defined]
+    if row is None:
         raise UNKNOWN
-    check_window(invitation.campaign, today)
-    return invitation
+    check_window(row.campaign, today)
+    return row
+
+
+def invitation_by_token(token: str, today: dt.date | None = None) -> CustomerInvitation:
+    return _by_token(CustomerInvitation.token, token, today)  # type: ignore[return-value]
 
 
 def signed_in(invitation: CustomerInvitation) -> SignIn | None:
@@ -146,14 +150,7 @@ def walk_in_sign_in(campaign_id: int, dealer_id: int, name: str, mobile: str | N
 
 # --- 顾客信息回馈表 from the customer's phone -------------------------------------------------------
 def visit_by_feedback_token(token: str, today: dt.date | None = None) -> SignIn:
-    """The visit (sign-in) a feedback link names, if the link is genuine and valid today."""
-    if not TOKEN.fullmatch(token or ""):
-        raise UNKNOWN
-    sign_in = db.session.scalar(select(SignIn).where(SignIn.feedback_token == token))
-    if sign_in is None:
-        raise UNKNOWN
-    check_window(sign_in.campaign, today)
-    return sign_in
+    return _by_token(SignIn.feedback_token, token, today)  # type: ignore[return-value]
 
 
 def feedback_of(sign_in: SignIn) -> Feedback | None:

@@ -1,4 +1,4 @@
-"""A live server on a free port and Debian's Chromium driven by Playwright.
+"""Debian's Chromium driven by Playwright (the live server is in tests/conftest.py).
 
 Playwright's own browser download does not work here; we launch /usr/bin/chromium by path.
 """
