@@ -84,6 +84,18 @@ def instance_secret(directory: Path) -> str:
     return path.read_text().strip()
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate limit in Flask-Limiter's words ("20 per minute", "5/second; 100/hour")."""
+    from limits import parse_many
+
+    raw = os.environ.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a rate limit (e.g. '20 per minute')") from None
+    return raw
+
+
 class BaseConfig:
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or self.default_secret_key()
@@ -115,11 +127,12 @@ class BaseConfig:
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
         # The customers' phone pages: a shop's guests share its Wi-Fi address, so the per-address
         # limit is generous; one link is pressed by one customer.
-        self.PHONE_LIMIT_PER_IP = env_str("PHONE_LIMIT_PER_IP", "300 per minute")
-        self.PHONE_LIMIT_PER_LINK = env_str("PHONE_LIMIT_PER_LINK", "20 per minute")
+        self.PHONE_LIMIT_PER_IP = env_rate("PHONE_LIMIT_PER_IP", "300 per minute")
+        self.PHONE_LIMIT_PER_LINK = env_rate("PHONE_LIMIT_PER_LINK", "20 per minute")
+        self.PHONE_LIMIT_PER_POSTER = env_rate("PHONE_LIMIT_PER_POSTER", "200 per minute")
         # Sign-in throttling: failed attempts per user name and per client address.
-        self.LOGIN_LIMIT_PER_ACCOUNT = env_str("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
-        self.LOGIN_LIMIT_PER_IP = env_str("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
+        self.LOGIN_LIMIT_PER_ACCOUNT = env_rate("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+        self.LOGIN_LIMIT_PER_IP = env_rate("LOGIN_LIMIT_PER_IP", "30 per 15 minutes")
         self.PROXY_HOPS = env_int("PROXY_HOPS", 0, minimum=0)  # trusted proxies setting X-Forwarded-*
 
     def default_secret_key(self) -> str:

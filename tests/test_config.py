@@ -33,6 +33,7 @@ def test_it_starts_production_with_a_real_secret_key(monkeypatch, tmp_path):
     ("SMTP_PORT", "twenty-five", "SMTP_PORT='twenty-five' is not an integer"),
     ("SMTP_PORT", "0", "SMTP_PORT='0' must be at least 1"),
     ("MAX_UPLOAD_MB", "-3", "MAX_UPLOAD_MB='-3' must be at least 1"),
+    ("PHONE_LIMIT_PER_LINK", "lots", "PHONE_LIMIT_PER_LINK='lots' is not a rate limit"),
 ])
 def test_it_names_the_bad_variable(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)

@@ -26,12 +26,14 @@ from . import csrf, limiter
 bp = Blueprint("phone", __name__)
 
 
-def _limits(view):
+def _limits(per_link: str = "PHONE_LIMIT_PER_LINK"):
     """Per client address and per link (the token in the URL), as configured; each page its own."""
-    per_ip = limiter.limit(lambda: current_app.config["PHONE_LIMIT_PER_IP"], key_func=get_remote_address)
-    per_link = limiter.limit(lambda: current_app.config["PHONE_LIMIT_PER_LINK"],
+    def decorate(view):
+        ip = limiter.limit(lambda: current_app.config["PHONE_LIMIT_PER_IP"], key_func=get_remote_address)
+        link = limiter.limit(lambda: current_app.config[per_link],
                              key_func=lambda: f"link:{request.view_args.get('token', '')}")
-    return per_ip(per_link(view))
+        return ip(link(view))
+    return decorate
 
 
 @bp.errorhandler(LinkRefused)
@@ -50,18 +52,13 @@ def too_many(error: RateLimitExceeded):
     return refused(LinkRefused(429, "操作过于频繁", "您的操作过于频繁，请稍等一分钟后再试。"))
 
 
-def _protect() -> None:
-    """CSRF after the token: an unknown link is a 404 whatever was posted to it."""
-    csrf.protect()
-
-
 @bp.route("/signin/<token>", methods=["GET", "POST"])
-@_limits
+@_limits()
 def sign_in(token: str):
     invitation = invitation_by_token(token)
     just_now = False
     if request.method == "POST":
-        _protect()
+        csrf.protect()  # after the token: an unknown link is a 404 whatever was posted to it
         done, just_now = sign_in_by_qr(invitation)
     else:
         done = signed_in(invitation)
@@ -77,7 +74,7 @@ class FeedbackForm(FlaskForm):
     """顾客信息回馈表 on a phone: the six items 1–5, would-recommend 0–10, comments, 我要投诉."""
 
     class Meta:
-        csrf = False  # checked by _protect() first, with the Chinese page
+        csrf = False  # the view checks it first (csrf.protect()), answered by the Chinese page
 
     nps = RadioField("您有多大可能向亲友推荐我们？（0 = 完全不会，10 = 一定会）",
                      choices=[(str(n), str(n)) for n in range(11)], validate_choice=False,
@@ -95,13 +92,13 @@ for _n, _item in enumerate(FEEDBACK_ITEMS):
 
 
 @bp.route("/feedback/<token>", methods=["GET", "POST"])
-@_limits
+@_limits()
 def feedback(token: str):
     visit = visit_by_feedback_token(token)
     done = feedback_of(visit)
     form, problems, status = FeedbackForm(), [], 200
     if done is None and request.method == "POST":
-        _protect()
+        csrf.protect()  # after the token: an unknown link is a 404 whatever was posted to it
         if form.validate():
             scores = {item: int(form[f"r{n}"].data) for n, item in enumerate(FEEDBACK_ITEMS)}
             try:
@@ -145,7 +142,7 @@ def _poster(token: str) -> tuple[Campaign, Dealer, dt.date]:
 
 class WalkInForm(FlaskForm):
     class Meta:
-        csrf = False  # checked by _protect() first, with the Chinese page
+        csrf = False  # the view checks it first (csrf.protect()), answered by the Chinese page
 
     name = StringField("您的姓名", validators=[InputRequired("请填写姓名"), Length(max=60, message="姓名请不超过 60 字")])
     mobile = StringField("手机号", validators=[InputRequired("请填写手机号"), Length(max=20, message="手机号格式不正确")])
@@ -153,12 +150,12 @@ class WalkInForm(FlaskForm):
 
 
 @bp.route("/walkin/<token>", methods=["GET", "POST"])
-@_limits
+@_limits("PHONE_LIMIT_PER_POSTER")  # one poster, every walk-in customer of the day
 def walk_in(token: str):
     campaign, dealer, day = _poster(token)
     form, problems, status, done, just_now = WalkInForm(), [], 200, None, False
     if request.method == "POST":
-        _protect()
+        csrf.protect()  # after the token: an unknown link is a 404 whatever was posted to it
         if form.validate():
             try:
                 done, just_now = walk_in_sign_in(campaign.id, dealer.id, form.name.data, form.mobile.data,

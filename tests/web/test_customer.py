@@ -313,6 +313,14 @@ def test_it_limits_presses_per_link_with_a_chinese_429_page(app, client_for, tod
     assert client.get(f"/signin/{other.token}").status_code == 200  # another customer's link
 
 
+def test_it_gives_the_shared_walk_in_poster_its_own_larger_limit(app, client_for, today_campaign, personas,
+                                                                  monkeypatch):
+    monkeypatch.setitem(app.config, "PHONE_LIMIT_PER_LINK", "2 per minute")
+    monkeypatch.setitem(app.config, "PHONE_LIMIT_PER_POSTER", "4 per minute")
+    link, phone = poster_link(client_for(personas.coord_a)), client_for(None)
+    assert [phone.get(link).status_code for _ in range(5)] == [200] * 4 + [429]
+
+
 def test_it_limits_requests_per_address(app, client_for, today_campaign, personas, monkeypatch):
     monkeypatch.setitem(app.config, "PHONE_LIMIT_PER_IP", "3 per minute")
     client = client_for(None)
