@@ -47,14 +47,15 @@ def register(app: Flask) -> None:
     @app.cli.command("demo-data")
     def demo_data() -> None:
         """Load the 2014 车主回娘家 demo campaign (safe to run again)."""
-        from models import Campaign, CustomerInvitation
-        from models.demo import DEMO_PASSWORD, LIVE_CAMPAIGN_NAME, load_demo_data
+        from models import CustomerInvitation
+        from models.demo import DEMO_PASSWORD, load_demo_data, load_live_demo
         from reports.qr import public_url
 
         campaign = load_demo_data(db.session)
         click.echo(f"演示数据已就绪：{campaign.name}；演示密码 {DEMO_PASSWORD}（仅供演示）")
-        invitation = db.session.scalar(select(CustomerInvitation).join(Campaign).where(
-            Campaign.name == LIVE_CAMPAIGN_NAME).order_by(CustomerInvitation.id).limit(1))
+        live = load_live_demo(db.session)
+        invitation = db.session.scalar(select(CustomerInvitation).where(
+            CustomerInvitation.campaign_id == live.id).order_by(CustomerInvitation.id).limit(1))
         if invitation is not None:
             with app.test_request_context():
                 link = public_url("phone.sign_in", token=invitation.token)
