@@ -410,4 +410,6 @@ def test_it_gives_the_demo_a_customer_whose_qr_link_signs_in_today(app, client_f
     phone = client_for(None)
     assert "签到</button>" in phone.get(path).get_data(as_text=True)
     assert "签到成功" in phone.post(path, {}, csrf_from="/login").get_data(as_text=True)
-    assert db.session.scalar(select(SignIn.channel)) == "qr"
+    invitation = db.session.scalar(select(CustomerInvitation).where(
+        CustomerInvitation.token == path.rsplit("/", 1)[1]))
+    assert db.session.scalar(select(SignIn.channel).where(SignIn.invitation_id == invitation.id)) == "qr"
