@@ -11,7 +11,6 @@ rows come from the user (dealer staff) or the form (HQ), never from the file.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, current_app, request, stream_with_context
@@ -33,7 +32,7 @@ SHOWN_ERRORS = 1000  # rows listed on the preview page; rejected.csv always has 
 
 
 def _stash() -> Stash:
-    return Stash(current_app.config["IMPORT_STASH_DIR"] or Path(current_app.instance_path) / "imports")
+    return Stash(db.session)
 
 
 def max_rows() -> int:
@@ -216,7 +215,7 @@ class ExcelImportMixin:
     def import_rejected(self):
         definition = self._importable()
         stash, token = _stash(), request.args.get("token", "")
-        payload = stash.get(token, current_user.id, suffix="done") or stash.get(token, current_user.id)
+        payload = stash.get(token, current_user.id)
         if payload is None or payload["form"] != definition.key:
             abort(404)
         return Response(rejected_csv(payload["headings"], payload["rejected"]),

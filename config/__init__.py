@@ -110,7 +110,6 @@ class BaseConfig:
         self.MAIL_FROM = env_str("MAIL_FROM", "campaign-desk@localhost")
         self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 20, minimum=1) * 1024 * 1024
         self.IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000, minimum=1)
-        self.IMPORT_STASH_DIR = env_str("IMPORT_STASH_DIR", "")  # default: instance/imports
         self.PACKET_DIR = env_str("PACKET_DIR", "")  # default: instance/packets
         self.WKHTMLTOPDF = env_str("WKHTMLTOPDF", "/usr/bin/wkhtmltopdf")
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

@@ -5,7 +5,7 @@ read_table()  the rows of an upload (xlsx streamed with openpyxl read_only; csv 
 check_file()  every row converted and validated (validate_row), duplicates within the file and
               against existing data, vehicles of another dealer's customers → a Preview
 write_rows()  one INSERT ... executemany per model, in the caller's transaction
-Stash         the checked rows kept server-side between preview and confirmation
+Stash         the checked rows kept in the database between preview and confirmation
 """
 from __future__ import annotations
 
@@ -13,21 +13,20 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 import secrets
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 
-from models import (Customer, CustomerInvitation, SignIn, Vehicle, WeeklySummary,
+from models import (Customer, CustomerInvitation, ImportJob, SignIn, Vehicle, WeeklySummary,
                     WeeklySummaryRow)
 from models.audit import AuditLog
 from models.base import utcnow
@@ -576,73 +575,84 @@ def _decode_value(kind: str, value: Any) -> Any:
 
 
 class Stash:
-    """Checked rows kept in files under instance/imports/, named by an unguessable token.
+    """Checked rows kept in the database (models.imports.ImportJob), named by an unguessable token,
+    so that whichever web process gets the confirmation finds them.
 
     Only the uploading user can use a token; it is consumed on confirmation (a second confirm of
-    the same preview finds nothing), and files older than STASH_HOURS are swept away.
+    the same preview finds nothing), and jobs older than STASH_HOURS are swept away. Each method
+    commits its own change: the stash outlives the request's transaction, whatever that does.
     """
 
-    def __init__(self, folder: str | os.PathLike) -> None:
-        self.folder = Path(folder)
+    def __init__(self, session: Any) -> None:
+        self.session = session
 
-    def _path(self, token: str, suffix: str = "json") -> Path:
-        if not _TOKEN.match(token or ""):
-            raise KeyError(token)
-        return self.folder / f"{token}.{suffix}"
+    def _job(self, token: str, user_id: int | None) -> Any:
+        if not _TOKEN.match(token or "") or user_id is None:
+            return None
+        return self.session.scalar(select(ImportJob).where(ImportJob.token == token,
+                                                           ImportJob.user_id == user_id))
 
     def put(self, preview: Preview, context: Context) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.sweep()
-        token = secrets.token_urlsafe(24)
+        job = ImportJob(token=secrets.token_urlsafe(24), user_id=getattr(context.user, "id", None),
+                        form=preview.definition.key, dealer_id=context.dealer_id,
+                        campaign_id=context.campaign_id)
+        self.save(job, preview)
+        self.session.add(job)
+        self.session.commit()
+        return job.token
+
+    @staticmethod
+    def save(job: Any, preview: Preview) -> None:
+        """The checked rows onto the job, ready for confirmation."""
         payload = {
-            "form": preview.definition.key, "user_id": getattr(context.user, "id", None),
-            "dealer_id": context.dealer_id, "campaign_id": context.campaign_id,
             "filename": preview.filename, "headings": preview.headings, "notices": preview.notices,
             "valid": [[n, {k: _encode(v) for k, v in clean.items()}, preview.cells.get(n, [])]
                       for n, clean in preview.valid],
             "rejected": [[n, cells, reasons] for n, cells, reasons in preview.rejected],
         }
-        tmp = self._path(token, "tmp")
-        tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self._path(token))
-        return token
+        job.filename, job.state, job.upload = preview.filename, "ready", None
+        job.done = job.total = preview.total
+        job.payload = _pack(payload)
 
-    def get(self, token: str, user_id: int, *, suffix: str = "json") -> dict[str, Any] | None:
-        try:
-            payload = json.loads(self._path(token, suffix).read_text(encoding="utf-8"))
-        except (KeyError, OSError, ValueError):
+    def get(self, token: str, user_id: int) -> dict[str, Any] | None:
+        """The job's rows: all of them while it waits for confirmation, the refused ones once done."""
+        job = self._job(token, user_id)
+        if job is None or job.state not in ("ready", "done") or job.payload is None:
             return None
-        return payload if payload.get("user_id") == user_id else None
+        return {**_unpack(job.payload), "form": job.form, "user_id": job.user_id,
+                "dealer_id": job.dealer_id, "campaign_id": job.campaign_id}
 
     def claim(self, token: str, user_id: int) -> dict[str, Any] | None:
         """Take the stash for writing; a concurrent or repeated confirmation gets None."""
         payload = self.get(token, user_id)
-        if payload is None:
+        if payload is None or "valid" not in payload:
             return None
-        try:
-            self._path(token).replace(self._path(token, "claimed"))
-        except OSError:
-            return None
-        return payload
+        taken = self.session.execute(update(ImportJob).where(
+            ImportJob.token == token, ImportJob.state == "ready").values(state="claimed", updated_at=utcnow()))
+        self.session.commit()
+        return payload if taken.rowcount == 1 else None
 
     def finish(self, token: str, payload: dict[str, Any], *, written: bool) -> None:
-        """After writing keep only the rejected rows (for rejected.csv); after a failure, restore."""
-        claimed = self._path(token, "claimed")
+        """After writing keep only the refused rows (for rejected.csv); after a failure, restore."""
+        values: dict[str, Any] = {"state": "ready", "updated_at": utcnow()}
         if written:
-            done = {k: payload[k] for k in ("form", "user_id", "filename", "headings", "rejected")}
-            self._path(token, "done").write_text(json.dumps(done, ensure_ascii=False), encoding="utf-8")
-            claimed.unlink(missing_ok=True)
-        else:
-            claimed.replace(self._path(token))
+            kept = {k: payload[k] for k in ("filename", "headings", "rejected")}
+            values.update(state="done", payload=_pack(kept))
+        self.session.execute(update(ImportJob).where(ImportJob.token == token).values(**values))
+        self.session.commit()
 
     def sweep(self) -> None:
-        limit = time.time() - STASH_HOURS * 3600
-        for path in self.folder.glob("*.*"):
-            try:
-                if path.stat().st_mtime < limit:
-                    path.unlink()
-            except OSError:
-                pass
+        limit = utcnow() - dt.timedelta(hours=STASH_HOURS)
+        self.session.execute(delete(ImportJob).where(ImportJob.updated_at < limit))
+
+
+def _pack(payload: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"), 1)
+
+
+def _unpack(data: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(data).decode("utf-8"))
 
 
 def preview_from_stash(definition: FormDefinition, payload: dict[str, Any]) -> Preview:

@@ -12,6 +12,7 @@ from .compensation import CompensationRule, CompensationTier, LaborCompensation 
 from .customer import Customer, Vehicle  # noqa: E402
 from .execution import Feedback, FeedbackRating, SignIn  # noqa: E402
 from .followup import Callback, Complaint  # noqa: E402
+from .imports import ImportJob  # noqa: E402
 from .org import Dealer, Region, User  # noqa: E402
 from .planning import PlanAttendee, PlanGoal, PlanMeeting, PlanMilestone  # noqa: E402
 from .preparation import (CustomerInvitation, DailyFlow, DailyFlowSlot, PreparationItem,  # noqa: E402
@@ -42,7 +43,7 @@ def init_db(app) -> None:
 __all__ = [
     "db", "Base", "AuditLog", "Notification", "Campaign", "ChecklistItem", "ChecklistTemplate",
     "GateApproval", "Participation", "CompensationRule", "CompensationTier", "LaborCompensation",
-    "Customer", "Vehicle", "Feedback", "FeedbackRating", "SignIn", "Callback", "Complaint",
+    "Customer", "Vehicle", "ImportJob", "Feedback", "FeedbackRating", "SignIn", "Callback", "Complaint",
     "Dealer", "Region", "User", "PlanAttendee", "PlanGoal", "PlanMeeting", "PlanMilestone",
     "CustomerInvitation", "DailyFlow", "DailyFlowSlot", "PreparationItem", "Trainee",
     "TrainingSession", "ClosingMeeting", "CoachingDuty", "CoachingVisit", "RevenueReport",

@@ -5,21 +5,11 @@ import csv
 import io
 import re
 
-import pytest
 from openpyxl import Workbook, load_workbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from models.validators import with_check_digit
-
-
-@pytest.fixture(autouse=True)
-def _stash_dir(app, tmp_path):
-    """Import previews are stashed in a per-test folder instead of instance/."""
-    previous = app.config.get("IMPORT_STASH_DIR")
-    app.config["IMPORT_STASH_DIR"] = str(tmp_path / "imports")
-    yield
-    app.config["IMPORT_STASH_DIR"] = previous
 
 
 def plate(n: int) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -423,3 +424,21 @@ def test_it_says_a_huge_text_field_is_too_large_not_the_upload(client_for, perso
     response = client.http.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
     html = response.get_data(as_text=True)
     assert response.status_code == 413 and "每个文本框最多 488 KB" in html and "20 MB" not in html
+
+
+def test_it_confirms_on_another_web_process_what_one_previewed(app, client_for, personas, tmp_path):
+    """N stateless web processes: the preview lives in the database, nothing on the local disk."""
+    from app import create_app
+    from config import TestConfig
+    from tests.conftest import Client
+
+    other = create_app(TestConfig())
+    other.instance_path = str(tmp_path / "another-machine")
+    preview = upload(client_for(personas.coord_a), SCREEN, xlsx_file(INVITATION_HEADINGS, invitation_rows(2)),
+                     "名单.xlsx", campaign_id=personas.campaign.id)
+    assert preview.status_code == 200
+    assert not (Path(app.instance_path) / "imports").exists()
+    done = confirm(Client(other, personas.coord_a), SCREEN, token_of(preview))
+    assert "已导入 <strong>2</strong> 行" in done.get_data(as_text=True)
+    assert _count(CustomerInvitation) == 2
+    assert not Path(other.instance_path).exists()
