@@ -442,3 +442,5 @@ def test_it_confirms_on_another_web_process_what_one_previewed(app, client_for, 
     assert "已导入 <strong>2</strong> 行" in done.get_data(as_text=True)
     assert _count(CustomerInvitation) == 2
     assert not Path(other.instance_path).exists()
+    with other.app_context():
+        db.engine.dispose()  # its pooled connection, closed now rather than by the garbage collector
