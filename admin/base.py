@@ -40,6 +40,7 @@ from models.scoping import get_or_404, may_see_dealer, parse_id, scoped
 from web import LOCAL_TZ, bilingual, english_name
 
 from .excel import ExcelImportMixin
+from .lists import ListAtScaleMixin
 from .printing import PrintMixin
 
 ALL_ROLES = frozenset(ROLES)
@@ -199,8 +200,8 @@ class SecuredPage(RoleGate, BaseView):
     """A page that is not a model screen (gates, results, awards, packets, the call-center queue)."""
 
 
-class SecureModelView(RoleGate, ExcelImportMixin, PrintMixin, ModelView):
-    """Base of every screen: roles, dealer scope, labels, locking, audit."""
+class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, ModelView):
+    """Base of every screen: roles, dealer scope, labels, locking, audit, lists at scale."""
 
     read_roles: ClassVar[frozenset[str]] = ALL_ROLES
     write_roles: ClassVar[frozenset[str]] = frozenset({"hq_admin"})
@@ -311,6 +312,8 @@ class SecureModelView(RoleGate, ExcelImportMixin, PrintMixin, ModelView):
     # --- dealer scope on every query path ----------------------------------------------
     def get_query(self):
         return scoped(super().get_query(), self.model, current_user)
+
+    count_estimate = True  # get_count_query below only applies the dealer scope
 
     def get_count_query(self):
         return scoped(super().get_count_query(), self.model, current_user)

@@ -22,6 +22,7 @@ from .reporting import (ClosingMeeting, CoachingDuty, CoachingVisit, RevenueRepo
 from .verification import VerificationAttempt, VerificationTask  # noqa: E402
 from .workorder import WorkOrder, WorkOrderItem  # noqa: E402
 from .snapshots import KpiSnapshot  # noqa: E402
+from . import search  # noqa: E402,F401  (indexes of the lists at scale, on the tables above)
 
 
 def init_db(app) -> None:

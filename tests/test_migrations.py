@@ -13,6 +13,7 @@ from app import create_app
 from config import TestConfig
 from models import db
 from models.base import Base
+from models.search import include_object
 
 
 @pytest.fixture
@@ -39,8 +40,8 @@ def test_it_upgrades_from_empty_and_downgrades_back(empty_database_url, monkeypa
         tables = set(inspect(db.engine).get_table_names())
         assert set(Base.metadata.tables) <= tables
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                    Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_object": include_object}), Base.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}

@@ -48,7 +48,10 @@ def csp_nonce() -> str:
 
 def init_migrate(app: Flask) -> None:
     migrations = Path(__file__).resolve().parent.parent / "migrations"
-    migrate.init_app(app, db, directory=str(migrations), render_as_batch=True, compare_type=True)
+    from models.search import include_object
+
+    migrate.init_app(app, db, directory=str(migrations), render_as_batch=True, compare_type=True,
+                     include_object=include_object)
 
 
 def init_security(app: Flask) -> None:
