@@ -2,14 +2,14 @@
 for exact mobile/plate/VIN matches and sorted columns
 
 Revision ID: e5a1f0c3b716
-Revises: 10c98b860ead
+Revises: ed882a0657f2
 Create Date: 2026-12-06 02:40:00
 
 """
 from alembic import op
 
 revision = 'e5a1f0c3b716'
-down_revision = '10c98b860ead'
+down_revision = 'ed882a0657f2'
 branch_labels = None
 depends_on = None
 
