@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from flask import Flask, current_app
 from flask_admin import Admin
@@ -14,6 +15,7 @@ from web import bilingual, csp_nonce, english_name
 
 from .base import HomeView
 
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"  # what Flask-Admin's catalogue lacks
 CATEGORIES = {"提出": "Planning", "准备": "Preparation", "申请": "Application", "执行": "Execution",
               "测评": "Evaluation", "基础数据": "Base data", "系统": "System"}
 
@@ -52,6 +54,7 @@ def init_admin(app: Flask) -> Admin:
     from .views import SCREENS
 
     admin = Admin(app, name="服务活动管理台", index_view=HomeView(name=bilingual("首页", "Home"), url="/admin"),
+                  translations_path=str(TRANSLATIONS),
                   theme=Bootstrap4Theme(swatch=app.config["FLASK_ADMIN_SWATCH"], fluid=True,
                                         base_template="admin/campaign_base.html"),
                   csp_nonce_generator=csp_nonce)

@@ -27,9 +27,11 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectMultipleField
+from wtforms.fields.core import UnboundField
 from wtforms.fields import DateTimeField
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
+from forms.dates import LocalDateField, LocalDateTimeField
 from models import Campaign, Notification, db
 from models import certify
 from models.audit import record, snapshot
@@ -37,6 +39,7 @@ from models.base import UTCDateTime
 from models.campaign import CAMPAIGN_TYPES, PHASES
 from models.org import ROLES
 from models.scoping import get_or_404, may_see_dealer, parse_id, scoped
+from models.todo import todo
 from web import LOCAL_TZ, bilingual, english_name
 
 from .excel import ExcelImportMixin
@@ -96,9 +99,15 @@ class MultiChoiceField(SelectMultipleField):
 
 
 class ModelConverter(AdminModelConverter):
-    @converts("UTCDateTime")
-    def conv_utc_datetime(self, field_args: dict, **extra: Any):
-        return self.convert_datetime(field_args, **extra)
+    """Dates and times typed the ways people type them (forms.dates), on every screen."""
+
+    @converts("Date")
+    def convert_date(self, field_args: dict, **extra: Any):
+        return LocalDateField(**field_args)
+
+    @converts("DateTime", "UTCDateTime")
+    def convert_datetime(self, field_args: dict, **extra: Any):
+        return LocalDateTimeField(**field_args)
 
 
 def _typed_as_local(filter_class: type) -> type:
@@ -210,6 +219,7 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
     model_form_converter = ModelConverter
     filter_converter = UTCFilterConverter()
     column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **TYPE_FORMATTERS}
     column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, dt.datetime: _local_datetime}
     can_view_details = True
     can_export = True
@@ -221,6 +231,9 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
     column_exclude_list = ["version_id", "updated_at"]
     column_details_exclude_list = ["version_id"]
     column_export_exclude_list = ["version_id"]
+    # Required in the table but computed on save when left blank (e.g. 应回访日期 = visit + 7 days):
+    # not required on the form.
+    form_filled_on_save: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, model: type, session: Any = None, **kwargs: Any) -> None:
         self._derive_labels(model)
@@ -253,8 +266,9 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
             self.column_formatters = {**formatters, **(self.column_formatters or {})}
         for rel in mapper.relationships:
             local = next(iter(rel.local_columns), None)
-            if local is not None and "label" in local.info:
-                labels[rel.key] = bilingual(local.info["label"], english_name(rel.key))
+            label = rel.info.get("label") or (local is not None and local.info.get("label"))
+            if label:
+                labels[rel.key] = bilingual(label, english_name(rel.key))
         relations = {r.key: r.mapper.class_.__name__ for r in mapper.relationships}
         if self.column_filters:
             # A relation filter would add text filters on every column of the related table
@@ -277,6 +291,23 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
         if "export_type" in request.args:  # Flask-Admin's list template would pass it to url_for twice
             abort(400)
         return super().index_view()
+
+    def scaffold_form(self) -> type:
+        form_class = super().scaffold_form()
+        for name in self.form_filled_on_save:
+            unbound = getattr(form_class, name)
+            unbound.kwargs["validators"] = [Optional()] + [
+                v for v in unbound.kwargs.get("validators") or [] if not isinstance(v, InputRequired)]
+        return form_class
+
+    def scaffold_inline_form_models(self, form_class: type) -> type:
+        """Inline lists (参会人员, 检测项目…) titled from their relationship's label, not "Goals"."""
+        form_class = super().scaffold_inline_form_models(form_class)
+        for key, label in self.column_labels.items():
+            unbound = form_class.__dict__.get(key)
+            if isinstance(unbound, UnboundField) and "label" not in unbound.kwargs:
+                unbound.kwargs["label"] = label
+        return form_class
 
     # --- who may come in -------------------------------------------------------------------
     @property
@@ -467,7 +498,7 @@ class ReadOnlyModelView(SecureModelView):
 
 
 class HomeView(RoleGate, AdminIndexView):
-    """Landing page: the user's campaigns and unread notifications."""
+    """Landing page: the user's to-do list (models.todo), campaigns and unread notifications."""
 
     @expose("/")
     def index(self):
@@ -476,4 +507,5 @@ class HomeView(RoleGate, AdminIndexView):
                                    .where(Notification.user_id == current_user.id,
                                           Notification.read.is_(False)))
         return self.render("admin/home.html", campaigns=campaigns, unread=unread, roles=ROLES,
-                           types=CAMPAIGN_TYPES, phases=PHASES)
+                           types=CAMPAIGN_TYPES, phases=PHASES,
+                           sections=todo(db.session, current_user, dt.datetime.now(dt.UTC)))

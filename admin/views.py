@@ -21,7 +21,7 @@ from models import (AuditLog, Callback, Campaign, ChecklistItem, ChecklistTempla
                     PlanAttendee, PlanGoal, PlanMeeting, PlanMilestone, PreparationItem, Region,
                     RevenueReport, SignIn, Trainee, TrainingSession, User, Vehicle, WeeklySummary,
                     WeeklySummaryRow, VerificationTask, WorkOrder, WorkOrderItem, certify, db, services)
-from models.audit import record
+from models.audit import EVENTS, record
 from models.campaign import FIXED_TEMPLATE
 from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, advance_complaint
 from models.scoping import parse_id
@@ -406,6 +406,7 @@ class CallbackView(FormView):
     column_descriptions = {"due_on": "检测日期 + 7 天；选了工单而留空时自动计算",
                            "called_at": "回访结果不是“待回访”而留空时记为保存时间"}
     column_default_sort = "due_on"
+    form_filled_on_save = ("due_on",)
     form_ajax_refs = {"work_order": ajax(WorkOrder, "number")}
 
 
@@ -505,15 +506,27 @@ class GateApprovalView(ReadOnlyModelView):
     column_default_sort = ("decided_at", True)
 
 
+def _event(view: Any, context: Any, row: Any, name: str) -> str:
+    return EVENTS.get(getattr(row, name), getattr(row, name))
+
+
+def _screen_name(view: Any, context: Any, row: AuditLog, name: str) -> str:
+    return next((title for _, model, _, title in SCREENS if model.__name__ == row.entity), row.entity)
+
+
 class AuditLogView(ReadOnlyModelView):
     read_roles = frozenset({"hq_admin", "regional_manager"})
     column_list = ["at", "user", "action", "entity", "entity_id", "dealer", "detail"]
+    column_formatters = {"action": _event, "entity": _screen_name}
+    column_formatters_detail = column_formatters
     column_filters = ["action", "entity", "at"]
     column_default_sort = ("at", True)
 
 
 class NotificationView(ReadOnlyModelView):
     column_list = ["created_at", "kind", "title", "read"]
+    column_formatters = {"kind": _event}
+    column_formatters_detail = column_formatters
     column_filters = ["kind", "read"]
     column_default_sort = ("created_at", True)
 

@@ -26,13 +26,13 @@ from models.certify import callback_kind_for
 from models.forms_rules import LOCAL_TZ, Rule, unique_keys_of, valid_mobile, valid_plate, valid_vin
 from models.validators import normalize_mobile, normalize_plate, with_check_digit
 
+from .dates import parse_date, parse_time
+
 SYSTEM_COLUMNS = {"id", "created_at", "updated_at", "version_id", "dealer_id", "campaign_id"}
 TEXT_LIMIT = 2000  # a Text column typed into one spreadsheet cell
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "有", "已", "对"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "✗", "✘", "无", "未", "不"}
 BOOL_LABELS = ("是", "否")
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
-TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%H时%M分", "%H点%M分")
 
 # Column headings that dealer DMS exports use for our fields (the label itself always works).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -314,12 +314,9 @@ def _date(raw: Any, f: FieldDef) -> dt.date:
         return raw
     if isinstance(raw, int | float) and 20000 < raw < 80000:  # an Excel serial day
         return dt.date(1899, 12, 30) + dt.timedelta(days=int(raw))
-    text = _text(raw).split(" ")[0].split("T")[0]
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    value = parse_date(_text(raw).split(" ")[0].split("T")[0])
+    if value is not None:
+        return value
     raise Problem(f"“{f.label}”日期格式不正确（填写的是“{_text(raw)}”，应为 2014-01-20）")
 
 
@@ -330,11 +327,9 @@ def _time(raw: Any, f: FieldDef) -> dt.time:
         return raw
     if isinstance(raw, float) and 0 <= raw < 1:
         return (dt.datetime.min + dt.timedelta(days=raw)).time().replace(microsecond=0)
-    for fmt in TIME_FORMATS:
-        try:
-            return dt.datetime.strptime(_text(raw), fmt).time()
-        except ValueError:
-            continue
+    value = parse_time(_text(raw))
+    if value is not None:
+        return value
     raise Problem(f"“{f.label}”时间格式不正确（填写的是“{_text(raw)}”，应为 09:30）")
 
 

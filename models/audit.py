@@ -10,6 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, field, utcnow
 
 
+# What the audit log and the inbox show for their codes (the code stays in the database).
+EVENTS = {
+    "create": "新建", "update": "修改", "delete": "删除", "login": "登录",
+    "campaign_start_requested": "请求启动活动流程", "campaign_started": "活动流程已启动",
+    "campaign_restarted": "活动流程已重启", "phase_started": "进入新阶段",
+    "gate_submitted": "关口提交审核", "gate_approved": "关口批准", "gate_overridden": "关口强制通过",
+    "gate_refused": "关口驳回", "complaint_acknowledged": "投诉受理", "complaint_resolved": "投诉已解决",
+    "complaint_verified": "投诉验证关闭", "complaint_escalated": "投诉升级",
+    "weekly_late": "周报迟交", "callback_due": "待回访提醒", "weekly_submitted": "周报提交",
+    "plan_submitted": "计划提交审批", "plan_approved": "计划批准", "plan_refused": "计划驳回",
+}
+
+
 class AuditLog(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -17,6 +30,7 @@ class AuditLog(Base):
     user_id: Mapped[int | None] = field("操作人", ForeignKey("user.id"), index=True)
     user: Mapped[object] = relationship("User")
     dealer_id: Mapped[int | None] = field("特约店", ForeignKey("dealer.id"), index=True)
+    dealer: Mapped[object] = relationship("Dealer")
     action: Mapped[str] = field("操作", String(40), index=True)
     entity: Mapped[str] = field("对象", String(60), index=True)
     entity_id: Mapped[int | None] = field("对象编号", Integer)

@@ -72,7 +72,8 @@ class Campaign(Validated, Record, Base):
         "资料包空白回馈表份数", Integer, help=f"留空为 {PACKET_COPIES} 份")
     packet_work_order_copies: Mapped[int | None] = field(
         "资料包空白检测报告份数", Integer, help=f"一式三联；留空为 {PACKET_COPIES} 份")
-    participations: Mapped[list[Participation]] = relationship(back_populates="campaign")
+    participations: Mapped[list[Participation]] = relationship(
+        info={"label": "参与特约店"}, back_populates="campaign")
 
     def packet_plan(self) -> tuple[list[str], dict[str, int]]:
         """The sections of this campaign's packets, in print order, and the blank copies of each."""
@@ -140,11 +141,11 @@ class ChecklistTemplate(Validated, Record, Base):
     version: Mapped[int] = field("版本", Integer, default=1)
     fixed: Mapped[bool] = field("已定版", Boolean, default=False,
                                 help="定版后不可再修改，需修改请新建版本")
-    items: Mapped[list[ChecklistItem]] = relationship(
+    items: Mapped[list[ChecklistItem]] = relationship(info={"label": "检测项目"},
         back_populates="template", cascade="all, delete-orphan", order_by="ChecklistItem.position")
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
+        return f"{self.name}（第{self.version}版）"
 
     def _changed(self) -> bool:
         from . import db

@@ -33,7 +33,7 @@ class CompensationRule(Validated, Record, Base):
     labor_rate: Mapped[Decimal] = field("工时单价 (元)", default=Decimal("100"))
     published: Mapped[bool] = field("已发布", Boolean, default=False, index=True,
                                     help="发布后不可再修改，需修改请新建版本")
-    tiers: Mapped[list[CompensationTier]] = relationship(
+    tiers: Mapped[list[CompensationTier]] = relationship(info={"label": "真实率档位"},
         cascade="all, delete-orphan", backref="rule",
         order_by="CompensationTier.min_truthfulness.desc()")
 
@@ -50,7 +50,7 @@ class CompensationRule(Validated, Record, Base):
                            row_name="档位第{n}行"))
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
+        return f"{self.name}（第{self.version}版）"
 
     def payout_percent(self, truthfulness: Fraction | None) -> Decimal:
         """The tier's payout for an exact 真实率 (a fraction); no reachable customer pays nothing."""

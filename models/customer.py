@@ -15,8 +15,9 @@ class Customer(Validated, DealerOwned, Record, Base):
     __tablename__ = "customer"
     name: Mapped[str] = field("顾客姓名", String(60), index=True)
     mobile: Mapped[str | None] = field("手机", String(20), index=True)
-    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="customer",
-                                                   cascade="all, delete-orphan")
+    vehicles: Mapped[list[Vehicle]] = relationship(
+        info={"label": "车辆"}, back_populates="customer",
+        cascade="all, delete-orphan")
 
     def __str__(self) -> str:
         return self.name

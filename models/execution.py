@@ -63,8 +63,9 @@ class Feedback(Validated, CampaignOwned, DealerOwned, Record, Base):
     nps: Mapped[int | None] = field("推荐意愿 (0-10)", Integer)
     comments: Mapped[str | None] = field("意见与建议", Text)
     wants_complaint: Mapped[bool] = field("需要登记投诉", Boolean, default=False)
-    ratings: Mapped[list[FeedbackRating]] = relationship(cascade="all, delete-orphan",
-                                                         backref="feedback")
+    ratings: Mapped[list[FeedbackRating]] = relationship(
+        info={"label": "评分项目"}, cascade="all, delete-orphan",
+        backref="feedback")
 
     def _complaint_described(self) -> str | None:
         if self.wants_complaint and not (self.comments or "").strip():

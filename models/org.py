@@ -23,7 +23,7 @@ ROLES = {
 }
 HQ_ROLES = {"hq_admin", "regional_manager", "coach", "call_center"}
 DEALER_ROLES = {"dealer_coordinator", "service_advisor"}
-LOCALES = {"zh_Hans_CN": "简体中文", "en": "English"}
+LOCALES = {"zh_Hans_CN": "简体中文", "en": "英文"}
 
 _hasher = PasswordHasher()
 _dummy_hash: list[str] = []
@@ -56,7 +56,8 @@ class Region(Record, Base):
     __tablename__ = "region"
     code: Mapped[str] = field("区域代码", String(20), unique=True)
     name: Mapped[str] = field("区域名称", String(60))
-    dealers: Mapped[list[Dealer]] = relationship(back_populates="region")
+    dealers: Mapped[list[Dealer]] = relationship(
+        info={"label": "特约店"}, back_populates="region")
 
     def __str__(self) -> str:
         return self.name
@@ -90,7 +91,8 @@ class User(UserMixin, Record, Base):
     region_id: Mapped[int | None] = field("负责区域", ForeignKey("region.id"), index=True,
                                           help="区域经理必填")
     region: Mapped[Region | None] = relationship()
-    coached_dealers: Mapped[list[Dealer]] = relationship(secondary=coach_dealer)
+    coached_dealers: Mapped[list[Dealer]] = relationship(
+        info={"label": "辅导的特约店"}, secondary=coach_dealer)
     locale: Mapped[str] = field("界面语言", String(10), choices=LOCALES, default="zh_Hans_CN")
     active: Mapped[bool] = field("启用", Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(200), default="")

@@ -39,9 +39,12 @@ class PlanMeeting(Validated, CampaignOwned, Record, Base):
     pilot_plan: Mapped[str | None] = field("试行计划", Text)
     decisions: Mapped[str | None] = field("会议决议", Text)
     status: Mapped[str] = field("状态", String(20), choices=STATUS, default="draft", index=True)
-    attendees: Mapped[list[PlanAttendee]] = relationship(cascade="all, delete-orphan", backref="meeting")
-    goals: Mapped[list[PlanGoal]] = relationship(cascade="all, delete-orphan", backref="meeting")
-    milestones: Mapped[list[PlanMilestone]] = relationship(cascade="all, delete-orphan", backref="meeting")
+    attendees: Mapped[list[PlanAttendee]] = relationship(
+        info={"label": "参会人员"}, cascade="all, delete-orphan", backref="meeting")
+    goals: Mapped[list[PlanGoal]] = relationship(
+        info={"label": "活动目标"}, cascade="all, delete-orphan", backref="meeting")
+    milestones: Mapped[list[PlanMilestone]] = relationship(
+        info={"label": "里程碑"}, cascade="all, delete-orphan", backref="meeting")
 
     def _policy_explained(self) -> str | None:
         if self.conflicts_policy and not (self.policy_note or "").strip():

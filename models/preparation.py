@@ -34,8 +34,9 @@ class DailyFlow(Validated, CampaignOwned, DealerOwned, Record, Base):
     actual_inspections: Mapped[int | None] = field("实际检测台次", Integer)
     actual_revenue: Mapped[Decimal | None] = field("实际营业额 (元)")
     issues: Mapped[str | None] = field("问题与处理", Text)
-    slots: Mapped[list[DailyFlowSlot]] = relationship(cascade="all, delete-orphan", backref="flow",
-                                                      order_by="DailyFlowSlot.starts_at")
+    slots: Mapped[list[DailyFlowSlot]] = relationship(
+        info={"label": "时间安排"}, cascade="all, delete-orphan", backref="flow",
+        order_by="DailyFlowSlot.starts_at")
 
     def _inspections_within_arrivals(self) -> str | None:
         if self.actual_inspections is not None and self.actual_arrivals is not None \
@@ -68,7 +69,8 @@ class TrainingSession(Validated, CampaignOwned, DealerOwned, Record, Base):
     held_on: Mapped[dt.date] = field("培训日期", index=True)
     trainer: Mapped[str] = field("讲师", String(60))
     topics: Mapped[str | None] = field("培训项目", Text)
-    trainees: Mapped[list[Trainee]] = relationship(cascade="all, delete-orphan", backref="session")
+    trainees: Mapped[list[Trainee]] = relationship(
+        info={"label": "受训人员"}, cascade="all, delete-orphan", backref="session")
 
     form_rules = (required("campaign", "kind", "held_on", "trainer"),
                   each_row("trainees", required("name"), between("score", 0, 100), row_name="学员第{n}行"))

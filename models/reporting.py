@@ -28,8 +28,9 @@ class WeeklySummary(Validated, CampaignOwned, DealerOwned, Record, Base):
     submitted_at: Mapped[dt.datetime | None] = field("提交时间", index=True)
     late: Mapped[bool] = field("迟交", default=False, index=True)
     note: Mapped[str | None] = field("备注", Text)
-    rows: Mapped[list[WeeklySummaryRow]] = relationship(cascade="all, delete-orphan",
-                                                            backref="summary")
+    rows: Mapped[list[WeeklySummaryRow]] = relationship(
+        info={"label": "客户明细"}, cascade="all, delete-orphan",
+        backref="summary")
 
     def _week_problems(self) -> Iterator[str]:
         if self.week_start is None:
@@ -123,7 +124,8 @@ class CoachingVisit(Validated, CampaignOwned, DealerOwned, Record, Base):
     organization_score: Mapped[int | None] = field("活动组织得分 (0-100)", Integer)
     findings: Mapped[str | None] = field("发现问题", Text)
     follow_ups: Mapped[str | None] = field("跟进事项", Text)
-    duties: Mapped[list[CoachingDuty]] = relationship(cascade="all, delete-orphan", backref="visit")
+    duties: Mapped[list[CoachingDuty]] = relationship(
+        info={"label": "特约店配合事项"}, cascade="all, delete-orphan", backref="visit")
 
     def _done_is_scored(self) -> str | None:
         if self.status == "done" and self.organization_score is None:

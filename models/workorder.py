@@ -37,8 +37,9 @@ class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
     first_copy_sent_on: Mapped[dt.date | None] = field("第一联寄出日期")
     declined_suggestions: Mapped[str | None] = field("顾客暂不接受的建议", Text,
                                                      help="列入后续跟进名单")
-    items: Mapped[list[WorkOrderItem]] = relationship(cascade="all, delete-orphan", backref="work_order",
-                                                      order_by="WorkOrderItem.position")
+    items: Mapped[list[WorkOrderItem]] = relationship(
+        info={"label": "检测项目"}, cascade="all, delete-orphan", backref="work_order",
+        order_by="WorkOrderItem.position")
 
     def __str__(self) -> str:
         return self.number

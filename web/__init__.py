@@ -105,6 +105,13 @@ def to_local(value: dt.datetime | None) -> dt.datetime | None:
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
 
+    @app.template_filter("choice")
+    def choice_filter(obj: object, key: str) -> str:
+        """The Chinese label of a coded column value: {{ approval|choice('decision') }} → 批准."""
+        value = getattr(obj, key, None)
+        column = type(obj).__table__.columns.get(key)
+        return (column.info.get("choices") or {}).get(value, value or "") if column is not None else ""
+
     @app.template_filter("local")
     def local_filter(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return "" if value is None else to_local(value).strftime(fmt)

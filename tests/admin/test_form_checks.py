@@ -200,7 +200,7 @@ def test_it_keeps_a_campaigns_fixed_template(personas):
     campaign.checklist_template = fixed
     db.session.commit()
     campaign.checklist_template = draft
-    assert "本活动已采用定版模板“全车21项安全检查+冷却检测 v1”，不能更换" in campaign.validation_problem()
+    assert "本活动已采用定版模板“全车21项安全检查+冷却检测（第1版）”，不能更换" in campaign.validation_problem()
     assert "checklist_template" in campaign.validation_problems_by_field()
     campaign.checklist_template = None
     assert "不能更换或取消检测项目模板" in campaign.validation_problem()

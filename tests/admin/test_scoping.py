@@ -172,3 +172,18 @@ def test_it_returns_404_for_another_dealers_page(client_for, personas, name, pag
                  (personas.rm, personas.dealer_c), (personas.coord_c, personas.dealer_a)]
     for user, dealer in outsiders:
         assert client_for(user).get(page(personas.campaign, dealer)).status_code == 404, user.username
+
+
+def test_it_keeps_the_home_page_to_the_users_own_dealers(client_for, personas):
+    from tests.factories import move_to_phase
+
+    move_to_phase(personas.campaign, "preparation")
+    db.session.commit()
+    for user, own, others in [(personas.coord_a, "北京甲特约店", ("北京乙特约店", "广州丙特约店")),
+                              (personas.rm, "北京甲特约店", ("广州丙特约店",)),
+                              (personas.coach, "北京甲特约店", ("北京乙特约店", "广州丙特约店"))]:
+        html = client_for(user).get("/admin/").get_data(as_text=True)
+        assert "待办事项" in html
+        assert not [name for name in others if name in html], user.username
+    html = client_for(personas.coord_a).get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/training_session/new/"' in html and "✘" in html

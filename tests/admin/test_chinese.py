@@ -1,0 +1,200 @@
+"""Chinese first: no English word on any screen a Chinese-speaking user opens."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from sqlalchemy import select
+
+from admin.views import SCREENS
+from models import db
+from tests.factories import make_row
+
+# Words that stay in Latin letters in Chinese business use (and the product names people type).
+ALLOWED = {"VIN", "NPS", "KPI", "CSI", "PDF", "Excel", "CSV", "XLSX", "Prefect", "TOP", "THREE",
+           "DMS", "QR", "FAQ", "km", "kPa", "mm"}
+VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+ATTRIBUTES = {"placeholder", "title", "aria-label", "data-placeholder", "alt"}
+
+
+class _VisibleText(HTMLParser):
+    """Text a person sees: element text outside script/style, placeholders, titles, button values,
+    the add-a-row template of inline lists and the labels of the list filters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._stack: list[str] = []  # what the open elements' text is: "text", "hidden", "html", "filters"
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag in VOID:
+            pass
+        elif tag in {"script", "style"} or attrs.get("id") == "active-filters-data" \
+                or (attrs.get("lang") or "zh")[:2] != "zh":  # e.g. the language switch
+            self._stack.append("hidden")
+        elif "inline-field-template" in classes:
+            self._stack.append("html")
+        elif attrs.get("id") == "filter-groups-data":
+            self._stack.append("filters")
+        elif attrs.get("id") == "actions-confirmation-data":
+            self._stack.append("confirmations")
+        else:
+            self._stack.append(self._stack[-1] if self._stack else "text")
+        if self._stack and self._stack[-1] == "hidden" and tag not in VOID:
+            return
+        for name in ATTRIBUTES & attrs.keys():
+            self.parts.append(attrs[name] or "")
+        if tag == "input" and attrs.get("type") in {"submit", "button", "reset"}:
+            self.parts.append(attrs.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag not in VOID and self._stack:
+            self._stack.pop()
+
+    def handle_data(self, data):
+        kind = self._stack[-1] if self._stack else "text"
+        if kind == "text":
+            self.parts.append(data)
+        elif kind == "html":
+            inner = _VisibleText()
+            inner.feed(data)
+            self.parts.extend(inner.parts)
+        elif kind == "confirmations" and data.strip():
+            self.parts.extend(json.loads(data).values())
+        elif kind == "filters" and data.strip():
+            for name, filters in json.loads(data).items():
+                self.parts.append(name)
+                for flt in filters:
+                    self.parts.append(flt.get("operation") or "")
+                    self.parts.extend(label for _, label in flt.get("options") or [])
+
+
+USERNAMES = {"hq", "rm", "coach", "cc", "coord", "sa", "a", "b", "c"}  # logins are typed data: coord_a
+
+
+def english_words(html: str, own: set[str] = frozenset()) -> set[str]:
+    parser = _VisibleText()
+    parser.feed(html)
+    text = " ".join(parser.parts)
+    # a plate or number typed as an example (粤BD12345) and single capital letters (不含 I、O、Q) are
+    # codes, not words
+    return {w for w in re.findall(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])", text)
+            if w not in ALLOWED and w not in own and not re.fullmatch(r"[A-Z]", w)}
+
+
+def test_it_finds_english_words_in_visible_text_only():
+    html = ('<p>关口 Goals</p><script>var Goals=1</script><input placeholder="Search"/>'
+            '<input type="submit" value="Save"><p>VIN 车架号</p>')
+    assert english_words(html) == {"Goals", "Search", "Save"}
+
+
+def _chinese_test_data() -> None:
+    """make_row names rows after their model ("测试Customer"): people type Chinese, so do we."""
+    from sqlalchemy import String, update
+    from models.base import Base
+
+    for mapper in Base.registry.mappers:
+        table = mapper.local_table
+        for column in table.columns:
+            if isinstance(column.type, String) and not column.info.get("choices") \
+                    and column.key not in {"username", "password_hash", "locale"}:
+                db.session.execute(update(table).where(column.like("测试%"))
+                                   .values({column.key: "测试数据"}))
+
+
+def _coded_rows_as_the_app_writes_them(personas) -> None:
+    from models import AuditLog, Notification
+
+    db.session.add_all([
+        AuditLog(user_id=personas.hq.id, action="gate_approved", entity="WorkOrder", entity_id=1),
+        Notification(user_id=personas.hq.id, kind="weekly_late", title="周报迟交"),
+        Notification(user_id=personas.coord_a.id, kind="callback_due", title="待回访")])
+
+
+def _pages(model, row_id):
+    base = f"/admin/{model.__tablename__}"
+    return [f"{base}/", f"{base}/new/", f"{base}/details/?id={row_id}", f"{base}/edit/?id={row_id}"]
+
+
+@pytest.mark.parametrize("role", ["hq", "coord_a"])
+def test_it_shows_no_english_word_on_any_screen(client_for, personas, role):
+    user = getattr(personas, role)
+    client = client_for(user)
+    # data typed by people (names, plates, numbers) is not UI: collect it to leave it alone
+    found: dict[str, set[str]] = {}
+    pages = ["/admin/", "/admin/gates/"]
+    for view, model, _, _ in SCREENS:
+        if user.role not in view.read_roles:
+            continue
+        kwargs = {}
+        if hasattr(model, "dealer_id"):
+            kwargs["dealer"] = personas.dealer_a
+        row = db.session.scalar(select(model).limit(1)) or \
+            make_row(model, campaign=personas.campaign, user=personas.coach, **kwargs)
+        pages += _pages(model, row.id)
+    _chinese_test_data()
+    _coded_rows_as_the_app_writes_them(personas)
+    db.session.commit()
+    for url in dict.fromkeys(pages):
+        response = client.get(url)
+        if response.status_code in (302, 403, 404):
+            continue
+        assert response.status_code == 200, url
+        words = english_words(response.get_data(as_text=True), USERNAMES)
+        if words:
+            found[url] = words
+    assert not found, "\n".join(f"{u}: {sorted(w)}" for u, w in found.items())
+
+
+def test_it_answers_a_form_with_bad_dates_in_chinese(client_for, personas):
+    url = "/admin/plan_meeting/new/"
+    response = client_for(personas.coord_a).post(url, {
+        "campaign": str(personas.campaign.id), "held_on": "2014-13-45", "place": "会议室"},
+        csrf_from=url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "日期“2014-13-45”无法识别" in html and "未保存" in html
+    assert not english_words(html, USERNAMES)
+
+
+@pytest.mark.parametrize("typed", ["2014-01-27", "2014/1/27", "20140127"])
+def test_it_saves_a_date_typed_any_usual_way(client_for, personas, typed):
+    from models import PlanMeeting, SignIn
+
+    client = client_for(personas.coord_a)
+    url = "/admin/plan_meeting/new/"
+    response = client.post(url, {"campaign": str(personas.campaign.id), "held_on": typed,
+                                 "place": "会议室"}, csrf_from=url)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    assert db.session.scalar(select(PlanMeeting.held_on)) == dt.date(2014, 1, 27)
+    url = "/admin/sign_in/new/"
+    response = client.post(url, {"campaign": str(personas.campaign.id), "name": "张伟",
+                                 "arrived_at": f"{typed} 9:30", "channel": "desk"}, csrf_from=url)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    arrived = db.session.scalar(select(SignIn.arrived_at))
+    assert arrived == dt.datetime(2014, 1, 27, 1, 30, tzinfo=dt.UTC)  # 09:30 Beijing time
+
+
+def test_it_ships_the_catalogue_compiled_from_its_po_file():
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    from admin import TRANSLATIONS
+
+    folder = TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES"
+    with open(folder / "admin.po", "rb") as po, open(folder / "admin.mo", "rb") as mo:
+        source, compiled = read_po(po), read_mo(mo)
+
+    def messages(catalog):
+        def plain(value):
+            return tuple(value) if isinstance(value, list | tuple) else value
+
+        return {plain(m.id): plain(m.string) for m in catalog if m.id}
+
+    assert messages(source) == messages(compiled)  # recompile: pybabel compile -d translations -D admin

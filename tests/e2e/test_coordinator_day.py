@@ -1,0 +1,85 @@
+"""A dealer coordinator's day in Chinese, in a real browser; a screenshot of each step is kept
+(in $E2E_SCREENSHOTS, else the test's temporary directory) for people to look at."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models import PlanMeeting, TrainingSession, db
+from tests.admin.test_chinese import USERNAMES, english_words
+from tests.e2e.test_menus import login
+from tests.factories import move_to_phase
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def shots(tmp_path):
+    folder = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> None:
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+    return take
+
+
+def _no_english(page) -> None:
+    words = english_words(page.content(), USERNAMES)
+    assert not words, f"{page.url}: {sorted(words)}"
+
+
+def test_it_opens_on_the_coordinators_to_do_list(page, live_server, personas, shots):
+    move_to_phase(personas.campaign, "preparation")
+    db.session.add(TrainingSession(campaign_id=personas.campaign.id, dealer_id=personas.dealer_a.id,
+                                   kind="dealer", held_on=dt.date(2014, 1, 10), trainer="刘老师"))
+    db.session.commit()
+    login(page, live_server, "coord_a")
+    assert "待办事项" in page.inner_text("h2")
+    tasks = page.locator(".todo-task")
+    assert "✔" in tasks.filter(has_text="至少一次培训").inner_text()
+    assert "✘" in tasks.filter(has_text="顾客名单不为空").inner_text()
+    shots(page, "00-todo-coordinator")
+    _no_english(page)
+    tasks.filter(has_text="顾客名单不为空").locator("a").click()
+    assert page.url.endswith("/admin/customer_invitation/new/")
+
+
+def test_it_types_dates_in_three_ways_and_picks_one_in_chinese(page, live_server, personas, shots):
+    login(page, live_server, "coord_a")
+    page.goto(f"{live_server}/admin/plan_meeting/new/")
+    field = page.locator("input[name=held_on]")
+    for typed in ("2014-01-27", "2014/1/27", "20140127"):
+        field.fill("")
+        field.press_sequentially(typed, delay=20)  # key by key, as a person types
+        assert field.input_value() == typed  # nothing re-formats half-typed text
+        page.locator("input[name=place]").click()
+        assert field.input_value() == "2014-01-27"
+    field.click()
+    calendar = page.locator(".daterangepicker").first
+    assert calendar.is_visible()
+    assert "一" in calendar.inner_text() and "Mo" not in calendar.inner_text()
+    shots(page, "01-date-picker")
+    page.locator("input[name=place]").fill("会议室")
+    page.click("input[type=submit][value]:not([name])")
+    _no_english(page)
+    meeting = db.session.scalar(select(PlanMeeting))
+    assert meeting is not None and meeting.held_on == dt.date(2014, 1, 27)
+
+
+def test_it_explains_a_missing_date_in_chinese(page, live_server, personas, shots):
+    login(page, live_server, "coord_a")
+    page.goto(f"{live_server}/admin/callback/new/")
+    assert page.locator("label[for=due_on] .text-danger").count() == 0  # computed when left empty
+    page.goto(f"{live_server}/admin/plan_meeting/new/")
+    assert page.locator("label[for=held_on] .text-danger").count() == 1  # required: marked *
+    page.locator("input[name=held_on]").fill("")
+    page.click("input[type=submit][value]:not([name])")  # no browser bubble: the server answers
+    body = page.inner_text("body")
+    assert "未保存" in body
+    shots(page, "02-missing-date")
+    _no_english(page)
