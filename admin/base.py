@@ -32,8 +32,7 @@ from wtforms.fields import DateTimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from forms.dates import LocalDateField, LocalDateTimeField
-from models import Campaign, Notification, db
-from models import certify
+from models import Campaign, Notification, certify, db, services
 from models.audit import record, snapshot
 from models.base import UTCDateTime
 from models.campaign import CAMPAIGN_TYPES, PHASES
@@ -398,8 +397,7 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
     def _fill_defaults(self, form: Any) -> None:
         """Defaults that save typing: the running campaign."""
         if hasattr(form, "campaign") and form.campaign.data is None:
-            form.campaign.data = db.session.scalar(
-                select(Campaign).where(Campaign.phase != "closed").order_by(Campaign.starts_on.desc()))
+            form.campaign.data = services.current_campaign()
 
     # --- writes ------------------------------------------------------------------------------
     def update_model(self, form: Any, model: Any) -> bool:

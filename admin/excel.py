@@ -23,7 +23,7 @@ from forms.definitions import FormDefinition, definition_for
 from forms.excel import XLSX_MIME, attachment, csv_chunks, template_bytes, xlsx_bytes
 from forms.importer import (Context, ImportRefused, Preview, Stash, audit_import,
                             check_file, preview_from_stash, refuse_conflicts, rejected_csv, write_rows)
-from models import Campaign, Dealer, Participation, db
+from models import Campaign, Dealer, Participation, db, services
 from models.base import LOCAL_TZ
 from models.scoping import may_see_dealer, parse_id, scoped
 from web.errors import error_page
@@ -144,7 +144,8 @@ class ExcelImportMixin:
         if definition is None:
             abort(404)
         campaign_id = request.args.get("campaign_id", type=parse_id)
-        campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
+        # example dates inside the campaign's window, so an untouched example row is a valid row
+        campaign = db.session.get(Campaign, campaign_id) if campaign_id else services.current_campaign()
         return Response(template_bytes(definition, campaign), mimetype=XLSX_MIME,
                         headers={"Content-Disposition": attachment(f"{definition.title}_导入模板.xlsx")})
 

@@ -299,6 +299,20 @@ class CompensationRuleView(FormView):
 
 
 # --- 执行 ---------------------------------------------------------------------------------------
+def _advisors():
+    """服务顾问 choices: service advisors only, not the coordinator (the base scopes them to the dealer)."""
+    return db.session.query(User).filter(User.role == "service_advisor", User.active.is_(True)) \
+        .order_by(User.full_name)
+
+
+def _callback_link(view: Any, context: Any, order: WorkOrder, name: str) -> Markup:
+    """回访 from a work order, the callback form filled from it."""
+    if not current_user.is_authenticated or current_user.role not in CallbackView.write_roles:
+        return Markup("")
+    url = url_for("callback.create_view", work_order=order.id, url=request.full_path)
+    return Markup('<a class="btn btn-sm btn-outline-primary" href="{}">回访</a>').format(url)
+
+
 def _work_order_links(view: Any, context: Any, sign_in: SignIn, name: str) -> Markup:
     """The work orders started from this arrival, or a 开工单 link that starts one."""
     if sign_in.work_orders:
@@ -326,6 +340,7 @@ class SignInView(WalkInPosterMixin, FormView):
     column_formatters_export = {"work_orders": lambda v, c, m, n: "、".join(w.number for w in m.work_orders)}
     form_columns = ["campaign", "dealer", "arrived_at", "customer", "name", "mobile", "plate",
                     "advisor", "channel", "gift_given", "sticker_applied"]
+    form_args = {"advisor": {"query_factory": _advisors}}
     form_widget_args = {"plate": {"placeholder": "如 京A12345、粤BD12345"},
                         "mobile": {"placeholder": "如 13812345678"}}
     form_ajax_refs = {"customer": ajax(Customer, "name", "mobile")}
@@ -344,6 +359,7 @@ class FeedbackView(FormView):
     column_descriptions = {"nps": "0 = 绝不推荐，10 = 一定推荐",
                            "wants_complaint": "勾选后保存即登记一条投诉（来源：回馈表），只登记一次"}
     form_widget_args = {"nps": {"min": 0, "max": 10}}
+    form_filled_on_save = ("customer_name",)  # from the sign-in when one is chosen
     inline_models = [inline(FeedbackRating)]
     form_ajax_refs = {"sign_in": ajax(SignIn, "name", "plate")}
 
@@ -352,7 +368,11 @@ class WorkOrderView(FormView):
     write_roles = FRONT_DESK
     edit_template = "admin/work_order_edit.html"  # with the visit's feedback QR code
     column_list = ["number", "visited_on", "customer", "vehicle", "advisor", "technician",
-                   "customer_signed", "declined_suggestions", "campaign", "dealer"]
+                   "customer_signed", "declined_suggestions", "callback", "campaign", "dealer"]
+    column_labels = {"callback": "回访"}
+    column_formatters = {"callback": _callback_link}
+    column_export_exclude_list = FormView.column_export_exclude_list + ["callback"]
+    form_args = {"advisor": {"query_factory": _advisors}}
     column_searchable_list = ["number", "technician", "declined_suggestions"]
     column_filters = ["campaign", "dealer", "visited_on", "advisor", "customer_signed",
                       "first_copy_sent_on"]
@@ -406,7 +426,7 @@ class CallbackView(FormView):
     column_descriptions = {"due_on": "检测日期 + 7 天；选了工单而留空时自动计算",
                            "called_at": "回访结果不是“待回访”而留空时记为保存时间"}
     column_default_sort = "due_on"
-    form_filled_on_save = ("due_on",)
+    form_filled_on_save = ("due_on", "customer_name")  # from the work order when one is chosen
     form_ajax_refs = {"work_order": ajax(WorkOrder, "number")}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, inspect, or_, select
 
 from . import db
+from .campaign import Campaign
 from .execution import FEEDBACK_ITEMS, Feedback, SignIn
 from .followup import Callback, complaint_from_feedback
 from .forms_rules import LOCAL_TZ, local_date, local_today
@@ -43,14 +44,34 @@ def dealer_id_of(obj: Any, user: Any) -> int | None:
 
 
 # --- defaults on a blank form ---------------------------------------------------------------
+def current_campaign() -> Campaign | None:
+    """The campaign a blank form or template is most likely for: the latest one not closed."""
+    return db.session.scalar(select(Campaign).where(Campaign.phase != "closed")
+                             .order_by(Campaign.starts_on.desc()))
+
+
+def day_in_window(campaign: Any, today: dt.date) -> dt.date:
+    """Today, or the nearest day of the campaign's window when today is outside it (a 2014
+    campaign entered later still gets 2014 dates, which its rules accept)."""
+    starts, ends = getattr(campaign, "starts_on", None), getattr(campaign, "ends_on", None)
+    if starts and today < starts:
+        return starts
+    if ends and today > ends:
+        return ends if starts is None else starts
+    return today
+
+
 def form_defaults(model: type, user: Any, campaign: Any, args: Mapping[str, str]) -> dict[str, Any]:
     """Field values a new record's form opens with; lists are inline rows."""
     values: dict[str, Any] = {}
+    today = day_in_window(campaign, local_today())
     if model.__name__ in TODAY_FIELDS:
-        values[TODAY_FIELDS[model.__name__]] = local_today()
+        values[TODAY_FIELDS[model.__name__]] = today
     advisor = user if getattr(user, "role", None) == "service_advisor" else None
     if model is SignIn:
-        values.update(arrived_at=local_now(), advisor=advisor)
+        now = local_now()
+        values.update(arrived_at=now if now.date() == today else dt.datetime.combine(today, dt.time(9)),
+                      advisor=advisor)
     elif model is WorkOrder:
         values.update(advisor=advisor, number=next_work_order_number(user))
         values.update(_from_sign_in(args.get("sign_in"), user))
@@ -63,6 +84,13 @@ def form_defaults(model: type, user: Any, campaign: Any, args: Mapping[str, str]
             values.update(sign_in=sign_in, customer_name=sign_in.name, campaign=sign_in.campaign)
     elif model is Callback:
         values.update(agent=user, kind="verification" if user.role == "call_center" else "dealer")
+        values.update(_from_work_order(args.get("work_order"), user))
+    elif model is WeeklySummary:
+        try:  # the to-do page links to last week's summary
+            week = dt.date.fromisoformat(args.get("week_start") or "")
+            values["week_start"] = week - dt.timedelta(days=week.weekday())
+        except ValueError:
+            pass
     elif model is CoachingVisit:
         values.update(coach=user if user.role == "coach" else None,
                       duties=[{"duty": duty} for duty in DEALER_DUTIES])
@@ -98,6 +126,18 @@ def _from_sign_in(pk: str | None, user: Any) -> dict[str, Any]:
             "vehicle": vehicle, "mileage_km": getattr(vehicle, "mileage_km", None),
             "advisor": sign_in.advisor,
             "visited_on": local_date(sign_in.arrived_at) if sign_in.arrived_at else None}
+
+
+def _from_work_order(pk: str | None, user: Any) -> dict[str, Any]:
+    """回访 from a work order: its campaign, customer, mobile and due date (visit + 7 days)."""
+    order = _visible(WorkOrder, pk, user)
+    if order is None:
+        return {}
+    customer = order.customer
+    return {"work_order": order, "campaign": order.campaign,
+            "customer_name": getattr(customer, "name", None) or getattr(order.sign_in, "name", None),
+            "mobile": getattr(customer, "mobile", None) or getattr(order.sign_in, "mobile", None),
+            "due_on": callback_due_on(order.visited_on) if order.visited_on else None}
 
 
 def next_work_order_number(user: Any) -> str | None:
@@ -167,9 +207,16 @@ def before_save(obj: Any, user: Any) -> None:
             if obj.sign_in is not None and obj.customer is None:
                 obj.customer = obj.sign_in.customer
             obj.declined_suggestions = declined_text(obj)
+        elif isinstance(obj, Feedback):
+            if not obj.customer_name and obj.sign_in is not None:
+                obj.customer_name = obj.sign_in.name
         elif isinstance(obj, Callback):
             if inspect(obj).transient or inspect(obj).pending:
                 obj.kind = callback_kind_for(user)  # who calls decides the kind: never a choice
+            if obj.work_order is not None:
+                known = _from_work_order(str(obj.work_order.id), user)
+                obj.customer_name = obj.customer_name or known.get("customer_name")
+                obj.mobile = obj.mobile or known.get("mobile")
             if obj.due_on is None and obj.work_order is not None and obj.work_order.visited_on:
                 obj.due_on = callback_due_on(obj.work_order.visited_on)
             if obj.outcome not in (None, "pending") and obj.called_at is None:
