@@ -15,7 +15,7 @@ from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import Campaign, db
+from models import Campaign, db, services
 from models.scoping import parse_id, scoped
 from reports.pdf import render_pdf
 from reports.printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, print_document,
@@ -78,7 +78,10 @@ class PrintMixin:
     def print_document(self, obj: Any = None, campaign: Any = None) -> PrintDocument:
         defaults = {}
         if obj is None:
-            defaults = {"dealer": getattr(current_user, "dealer", None), "campaign": campaign}
+            # the inline rows the screen's form opens with (rating items, dealer duties) print too
+            rows = {key: value for key, value in services.form_defaults(
+                self.model, current_user, campaign, {}).items() if isinstance(value, list)}
+            defaults = {**rows, "dealer": getattr(current_user, "dealer", None), "campaign": campaign}
         if self._table == "work_order":
             return work_order_document(obj, campaign=campaign, defaults=defaults)
         return print_document(self.model, obj, title=self.name, defaults=defaults)  # type: ignore[attr-defined]

@@ -62,7 +62,8 @@ class Base(DeclarativeBase):
 
 
 def field(label: str, *args: Any, choices: dict[str, str] | None = None,
-          help: str | None = None, multiple: bool = False, **kwargs: Any) -> Any:
+          help: str | None = None, multiple: bool = False, scale: tuple[int, int] | None = None,
+          **kwargs: Any) -> Any:
     """mapped_column carrying the seed's Chinese label, choices and help text.
 
     The label/choices travel in Column.info so the admin screen, the Excel
@@ -75,6 +76,8 @@ def field(label: str, *args: Any, choices: dict[str, str] | None = None,
         info["multiple"] = True  # codes stored comma-separated
     if help:
         info["help"] = help
+    if scale:
+        info["scale"] = scale  # a rating: the paper form prints one box per point (□1 □2 … □5)
     return mapped_column(*args, info=info, **kwargs)
 
 

@@ -33,7 +33,7 @@ class CompensationRule(Validated, Record, Base):
     labor_rate: Mapped[Decimal] = field("工时单价 (元)", default=Decimal("100"))
     published: Mapped[bool] = field("已发布", Boolean, default=False, index=True,
                                     help="发布后不可再修改，需修改请新建版本")
-    tiers: Mapped[list[CompensationTier]] = relationship(info={"label": "真实率档位"},
+    tiers: Mapped[list[CompensationTier]] = relationship(info={"label": "补偿档位"},
         cascade="all, delete-orphan", backref="rule",
         order_by="CompensationTier.min_truthfulness.desc()")
 

@@ -64,7 +64,7 @@ class Feedback(Validated, CampaignOwned, DealerOwned, Record, Base):
     comments: Mapped[str | None] = field("意见与建议", Text)
     wants_complaint: Mapped[bool] = field("需要登记投诉", Boolean, default=False)
     ratings: Mapped[list[FeedbackRating]] = relationship(
-        info={"label": "评分项目"}, cascade="all, delete-orphan",
+        info={"label": "评分项目 (1-5 分)"}, cascade="all, delete-orphan",
         backref="feedback")
 
     def _complaint_described(self) -> str | None:
@@ -92,4 +92,4 @@ class FeedbackRating(Base):
     id: Mapped[int] = field("编号", Integer, primary_key=True)
     feedback_id: Mapped[int] = field("回馈表", ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
     item: Mapped[str] = field("项目", String(40))
-    score: Mapped[int] = field("评分 (1-5)", Integer)
+    score: Mapped[int] = field("评分 (1-5)", Integer, scale=(1, 5))

@@ -44,7 +44,7 @@ class PlanMeeting(Validated, CampaignOwned, Record, Base):
     goals: Mapped[list[PlanGoal]] = relationship(
         info={"label": "活动目标"}, cascade="all, delete-orphan", backref="meeting")
     milestones: Mapped[list[PlanMilestone]] = relationship(
-        info={"label": "里程碑"}, cascade="all, delete-orphan", backref="meeting")
+        info={"label": "工作进度安排"}, cascade="all, delete-orphan", backref="meeting")
 
     def _policy_explained(self) -> str | None:
         if self.conflicts_policy and not (self.policy_note or "").strip():

@@ -70,7 +70,7 @@ class TrainingSession(Validated, CampaignOwned, DealerOwned, Record, Base):
     trainer: Mapped[str] = field("讲师", String(60))
     topics: Mapped[str | None] = field("培训项目", Text)
     trainees: Mapped[list[Trainee]] = relationship(
-        info={"label": "受训人员"}, cascade="all, delete-orphan", backref="session")
+        info={"label": "受训人员及成绩"}, cascade="all, delete-orphan", backref="session")
 
     form_rules = (required("campaign", "kind", "held_on", "trainer"),
                   each_row("trainees", required("name"), between("score", 0, 100), row_name="学员第{n}行"))

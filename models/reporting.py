@@ -125,7 +125,7 @@ class CoachingVisit(Validated, CampaignOwned, DealerOwned, Record, Base):
     findings: Mapped[str | None] = field("发现问题", Text)
     follow_ups: Mapped[str | None] = field("跟进事项", Text)
     duties: Mapped[list[CoachingDuty]] = relationship(
-        info={"label": "特约店配合事项"}, cascade="all, delete-orphan", backref="visit")
+        info={"label": "特约店职责检查"}, cascade="all, delete-orphan", backref="visit")
 
     def _done_is_scored(self) -> str | None:
         if self.status == "done" and self.organization_score is None:

@@ -25,13 +25,6 @@ from web import LOCAL_TZ
 CHECKED, UNCHECKED = "■", "□"
 SKIPPED_COLUMNS = {"id", "version_id", "created_at", "updated_at"}
 HEADER_KEYS = ("campaign", "dealer")  # printed in the page head, not in the field grid
-# Titles of child tables when the relationship carries no info={"label": ...} of its own.
-CHILD_LABELS = {
-    "attendees": "参会人员", "goals": "活动目标", "milestones": "工作进度安排",
-    "slots": "时间安排", "trainees": "受训人员及成绩", "items": "检测项目",
-    "ratings": "评分项目 (1-5 分)", "rows": "客户明细", "duties": "特约店职责检查",
-    "tiers": "补偿档位", "vehicles": "车辆",
-}
 BLANK_CHILD_ROWS = 8
 # A long table prints as pieces of this many rows, each with its own header row, each kept on one
 # page (page-break-inside: avoid on the piece): wkhtmltopdf's unpatched Qt repeats <thead> only
@@ -148,12 +141,12 @@ def child_relationships(model: type) -> list[RelationshipProperty]:
 
 
 def child_label(rel: RelationshipProperty) -> str:
-    return rel.info.get("label") or CHILD_LABELS.get(rel.key) or rel.key
+    return rel.info.get("label") or rel.key
 
 
 # --- values -----------------------------------------------------------------------------------------
 def _kind(column: Column) -> str:
-    if "choices" in column.info:
+    if "choices" in column.info or "scale" in column.info:
         return "choice"
     if isinstance(column.type, Boolean):
         return "bool"
@@ -189,6 +182,9 @@ def _options(column: Column, value: Any) -> list[tuple[str, bool]]:
     if "choices" in column.info:
         picked = {k.strip() for k in str(value or "").split(",")}
         return [(label, key in picked) for key, label in column.info["choices"].items()]
+    if "scale" in column.info:
+        low, high = column.info["scale"]
+        return [(str(n), value == n) for n in range(low, high + 1)]
     if isinstance(column.type, Boolean):
         return [("是", value is True), ("否", value is False)]
     return []
@@ -216,13 +212,17 @@ def _value(obj: Any, key: str, rel: Any) -> Any:
     return str(value) if rel is not None and value is not None else value
 
 
-def _child_table(rel: RelationshipProperty, parent: Any, blank_rows: int) -> PrintTable:
+def _child_table(rel: RelationshipProperty, parent: Any, blank_rows: int,
+                 known: list[dict[str, Any]] | None = None) -> PrintTable:
+    """`known`: the rows a blank form already lists (the 6 rating items, the 10 dealer duties)."""
     child = rel.mapper.class_
     parent_fk = {c.key for c in rel.remote_side}
     cols = printable_columns(child, parent_fk)
     header = [make_field(key, column, blank=True) for key, column, _ in cols]
     rows = []
     children = list(getattr(parent, rel.key) or []) if parent is not None else []
+    if parent is None and known:
+        children, blank_rows = [child(**values) for values in known], 0
     if children and "position" in sa_inspect(child).columns and rel.order_by is False:
         children.sort(key=lambda c: (c.position is None, c.position))
     for row in children:
@@ -237,12 +237,16 @@ def print_document(model: type, obj: Any = None, *, title: str,
                    blank_rows: int = BLANK_CHILD_ROWS) -> PrintDocument:
     """The print context of `obj`, or of a blank `model` form when obj is None.
 
-    `defaults` pre-fills header values of a blank form (the user's dealer, a chosen campaign).
+    `defaults` pre-fills header values of a blank form (the user's dealer, a chosen campaign) and
+    lists the rows its child tables already have (inline rows, as the screen's form opens with).
+    A blank form leaves out links to other records (签到记录, 工单…): the system makes those, not a pen.
     """
     blank = obj is None
     defaults = defaults or {}
     fields, header = [], {}
     for key, column, rel in printable_columns(model):
+        if blank and rel is not None and key not in HEADER_KEYS and rel.mapper.class_.__name__ != "User":
+            continue
         if blank and key in defaults and defaults[key] is not None:
             f = make_field(key, column, str(defaults[key]))
         else:
@@ -251,7 +255,8 @@ def print_document(model: type, obj: Any = None, *, title: str,
             header[key] = f
         else:
             fields.append(f)
-    tables = [_child_table(rel, obj, blank_rows if blank else 3) for rel in child_relationships(model)]
+    tables = [_child_table(rel, obj, blank_rows if blank else 3, defaults.get(rel.key))
+              for rel in child_relationships(model)]
     return PrintDocument(title=title, blank=blank, fields=fields, tables=tables, header=header,
                          record_id=None if blank else obj.id,
                          printed_at=dt.datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"))

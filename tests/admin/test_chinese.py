@@ -198,3 +198,13 @@ def test_it_ships_the_catalogue_compiled_from_its_po_file():
         return {plain(m.id): plain(m.string) for m in catalog if m.id}
 
     assert messages(source) == messages(compiled)  # recompile: pybabel compile -d translations -D admin
+
+
+def test_it_labels_every_inline_list_in_chinese():
+    from models.base import Base
+    from reports.printing import child_relationships
+
+    unlabelled = [f"{m.class_.__name__}.{rel.key}" for m in Base.registry.mappers
+                  for rel in child_relationships(m.class_) if not re.search(r"[\u4e00-\u9fff]",
+                                                                             rel.info.get("label", ""))]
+    assert unlabelled == []
