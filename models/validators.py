@@ -8,10 +8,14 @@ from vininfo import Vin
 from vininfo.exceptions import ValidationError as VinError
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
-# Regular plates: province + issuing-office letter + 5 of letters/digits (I and O are not used).
-# New-energy plates: 6 characters after the letter, D/F first (small cars) or last (large).
+# GA 36-2018 (with its 2021 extension of the new-energy series), the plates a customer's car has:
+# - ordinary: province + issuing-office letter + 5 letters/digits (I and O are never used);
+#   the last may be 挂 (trailer), 学 (driving school), 警, 港 / 澳 (Guangdong cross-border);
+# - small new-energy: 6 after the letter, the first D A B C E (battery electric) or F G H J K
+#   (other new energy), then a letter or digit and 4 digits;
+# - large new-energy: 5 digits then D (battery electric) or F.
 _PLATE = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]"
-                    rf"|[DF][A-HJ-NP-Z0-9][0-9]{{4}}|[0-9]{{5}}[DF])$")
+                    rf"|[DABCEFGHJK][A-HJ-NP-Z0-9][0-9]{{4}}|[0-9]{{5}}[DF])$")
 
 
 def normalize_plate(value: str) -> str:
@@ -20,7 +24,8 @@ def normalize_plate(value: str) -> str:
 
 def plate_problem(value: str) -> str | None:
     if not _PLATE.match(normalize_plate(value)):
-        return f"车牌号“{value}”格式不正确（应为省份简称+字母+5位，新能源为6位，如 京A12345、粤BD12345）"
+        return (f"车牌号“{value}”格式不正确（应为省份简称+字母+5位，新能源为6位，"
+                "如 京A12345、粤BD12345、沪AF12345）")
     return None
 
 

@@ -14,7 +14,6 @@ from models import (AuditLog, Callback, Campaign, Complaint, Customer, CustomerI
 from models import certify
 from models.checklists import DEFAULT_21, default_template
 from models.followup import ComplaintFlowError, advance_complaint, complaint_from_feedback
-from models.forms_rules import local_today
 from models.validators import with_check_digit
 
 VIN_OK = with_check_digit("LSVAU2180N2183294")
@@ -250,7 +249,8 @@ def test_it_fills_work_order_items_from_the_campaign_template(personas):
     db.session.commit()
     values = services.form_defaults(WorkOrder, personas.sa_a, personas.campaign, {})
     assert [row["name"] for row in values["items"]] == [name for name, _, _ in DEFAULT_21]
-    assert values["advisor"] is personas.sa_a and values["visited_on"] == local_today()
+    # today (2026) is outside the 2014 window: the form opens on the campaign's first day
+    assert values["advisor"] is personas.sa_a and values["visited_on"] == personas.campaign.starts_on
     assert values["number"].startswith("A01-")
     assert "advisor" not in services.form_defaults(WorkOrder, personas.coord_a, personas.campaign, {})
 
@@ -337,3 +337,13 @@ def test_it_registers_a_feedbacks_complaint_once(personas):
     assert (first.source, first.feedback_id, first.description) == ("feedback", feedback.id, "检测后车内有油污")
     feedback.comments = ""
     assert "写明投诉内容" in feedback.validation_problem()
+
+
+def test_it_defaults_a_day_inside_the_campaign_window():
+    from types import SimpleNamespace
+
+    campaign = SimpleNamespace(starts_on=dt.date(2014, 1, 15), ends_on=dt.date(2014, 2, 17))
+    assert services.day_in_window(campaign, dt.date(2014, 1, 20)) == dt.date(2014, 1, 20)
+    assert services.day_in_window(campaign, dt.date(2013, 12, 1)) == dt.date(2014, 1, 15)
+    assert services.day_in_window(campaign, dt.date(2026, 12, 6)) == dt.date(2014, 1, 15)
+    assert services.day_in_window(None, dt.date(2026, 12, 6)) == dt.date(2026, 12, 6)
