@@ -83,3 +83,62 @@ def test_it_explains_a_missing_date_in_chinese(page, live_server, personas, shot
     assert "未保存" in body
     shots(page, "02-missing-date")
     _no_english(page)
+
+
+def test_it_runs_the_execution_day_from_arrival_to_callback(page, live_server, personas, shots):
+    """签到 → 开工单 → 打印 → 回馈表 → 回访, every page in Chinese, forms filled from the step before."""
+    from models import Callback, Feedback, SignIn, WorkOrder
+    from models.checklists import default_template
+
+    personas.campaign.checklist_template = default_template(db.session)
+    move_to_phase(personas.campaign, "execution")
+    db.session.commit()
+    login(page, live_server, "coord_a")
+    shots(page, "10-todo-execution")
+    _no_english(page)
+
+    page.goto(f"{live_server}/admin/sign_in/new/")
+    page.fill("input[name=name]", "张伟")
+    page.fill("input[name=mobile]", "13812345678")
+    page.fill("input[name=plate]", "京A12345")
+    arrived = page.locator("input[name=arrived_at]")
+    arrived.fill("")
+    arrived.press_sequentially("2014/1/20 9:30", delay=10)
+    page.locator("input[name=name]").click()
+    assert arrived.input_value() == "2014-01-20 09:30"
+    shots(page, "11-sign-in")
+    page.click("input[type=submit][value]:not([name])")
+    _no_english(page)
+    sign_in = db.session.scalar(select(SignIn))
+    assert sign_in is not None, page.inner_text("body")[:2000]
+
+    page.click("text=开工单")
+    assert page.locator("input[name=number]").input_value().startswith("A01-")
+    shots(page, "12-work-order-form")
+    _no_english(page)
+    page.click("input[type=submit][value]:not([name])")
+    _no_english(page)
+    order = db.session.scalar(select(WorkOrder))
+    assert order is not None and order.sign_in_id == sign_in.id, page.inner_text("body")[:2000]
+
+    page.goto(f"{live_server}/admin/work_order/print/?id={order.id}")
+    assert "客户联" in page.inner_text("body")
+    shots(page, "13-work-order-print")
+    _no_english(page)
+
+    page.goto(f"{live_server}/admin/work_order/")
+    page.click("table.model-list a.btn:text-is(\"回访\")")
+    assert page.locator("input[name=customer_name]").input_value() == "张伟"
+    assert page.locator("input[name=due_on]").input_value() == "2014-01-27"
+    shots(page, "14-callback-from-work-order")
+    _no_english(page)
+    page.click("input[type=submit][value]:not([name])")
+    _no_english(page)
+    db.session.expire_all()
+    callback = db.session.scalar(select(Callback))
+    assert callback is not None and callback.work_order_id == order.id, page.inner_text("body")[:2000]
+
+    page.goto(f"{live_server}/admin/feedback/new/?sign_in={sign_in.id}")
+    assert page.locator("input[name=customer_name]").input_value() == "张伟"
+    shots(page, "15-feedback")
+    _no_english(page)
