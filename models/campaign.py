@@ -175,6 +175,8 @@ class ChecklistItem(Base):
     name: Mapped[str] = field("检测项目", String(60))
     unit: Mapped[str | None] = field("测量单位", String(20), help="有测量值的项目填写单位，如 mm、kPa")
     safety_critical: Mapped[bool] = field("涉及行车安全", Boolean, default=False)
+    reference: Mapped[str | None] = field("标准对比", String(100),
+                                          help="客户联上给顾客对照的标准值或范围，如 ≥ 1.6 mm")
 
     def __str__(self) -> str:
         return self.name

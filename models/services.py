@@ -241,7 +241,8 @@ def new_template_version(template: Any) -> Any:
                                .where(ChecklistTemplate.name == template.name)) or 0
     copy = ChecklistTemplate(name=template.name, version=latest + 1, fixed=False, items=[
         ChecklistItem(position=item.position, name=item.name, unit=item.unit,
-                      safety_critical=item.safety_critical) for item in template.items])
+                      safety_critical=item.safety_critical, reference=item.reference)
+        for item in template.items])
     db.session.add(copy)
     return copy
 

@@ -266,14 +266,14 @@ def print_document(model: type, obj: Any = None, *, title: str,
 WORK_ORDER_COPIES = [
     ("第一联", "信息反馈联", "交厂家：作为礼品发放与工时补偿的依据"),
     ("第二联", "特约店留存联", "特约店留存备查"),
-    ("第三联", "客户联", "交顾客：您的车辆免费检测报告"),
+    ("第三联", "客户联", "交顾客：您的车辆免费检测报告，附标准对比"),
 ]
 
 
 def work_order_document(obj: Any = None, *, title: str = "免费检测报告",
                         campaign: Any = None, defaults: dict[str, Any] | None = None) -> PrintDocument:
     from models import Customer, Vehicle, WorkOrder
-    from models.checklists import DEFAULT_21
+    from models.checklists import DEFAULT_21, REFERENCES
 
     doc = print_document(WorkOrder, obj, title=title, defaults=defaults, blank_rows=0)
     doc.extra["customer"] = [related_field(obj, "customer", Customer, "name"),
@@ -305,8 +305,14 @@ def work_order_document(obj: Any = None, *, title: str = "免费检测报告",
                 row.append(cell)
             items.rows.append(row)
     units = {i.name: i.unit for i in template.items} if template else {n: u for n, u, _ in DEFAULT_21}
+    # a template from before references existed falls back to the defaults for its items' names
+    references = {i.name: i.reference or REFERENCES.get(i.name) for i in template.items} if template \
+        else REFERENCES
+    items.columns.append(PrintField(key="reference", label="标准对比"))
     for row in items.rows:
         cells = {c.key: c for c in row}
+        row.append(PrintField(key="reference", label="标准对比",
+                              text=references.get(cells["name"].text if "name" in cells else "") or ""))
         if "safety_critical" in cells and cells["safety_critical"].text == "是":
             cells["name"].mark = "★"
         if "measured" in cells and cells["measured"].unit is None and "name" in cells:

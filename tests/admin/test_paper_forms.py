@@ -26,3 +26,19 @@ def test_it_lists_the_ten_dealer_duties_on_the_blank_coaching_form(client_for, p
     for duty in DEALER_DUTIES:
         assert re.sub(r"\s+", "", duty) in text, duty
     assert len(DEALER_DUTIES) == 10
+
+
+def test_it_prints_the_reference_values_on_the_customer_copy_only(client_for, personas):
+    from models import db
+    from models.checklists import default_template
+
+    template = default_template(db.session)
+    template.items[4].reference = "不少于 1.6 mm（国标）"  # HQ edits a value per template item
+    personas.campaign.checklist_template = template
+    db.session.commit()
+    response = client_for(personas.sa_a).get(f"/admin/work_order/blank.pdf?campaign={personas.campaign.id}")
+    text = pdftotext(response.get_data())
+    customer_copy = text[text.index("客户联"):]
+    assert "标准对比" in customer_copy and "不少于 1.6 mm（国标）" in customer_copy
+    assert "≥ 3 mm" in customer_copy  # 刹车片厚度's default reference
+    assert "标准对比" not in text[:text.index("客户联")]
