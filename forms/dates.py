@@ -14,8 +14,8 @@ from wtforms import fields
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%H时%M分", "%H点%M分", "%H%M")
-DATE_HINT = "如 2014-01-27、2014/1/27 或 20140127"
-DATETIME_HINT = "如 2014-01-27 09:30"
+DATE_HINT = "2014-01-27、2014/1/27 或 20140127"
+DATETIME_HINT = "2014-01-27 09:30"
 
 
 def _parse(text: str, formats: tuple[str, ...]) -> dt.datetime | None:
@@ -50,36 +50,38 @@ def parse_datetime(text: str) -> dt.datetime | None:
     return None if date is None or time is None else dt.datetime.combine(date, time)
 
 
-class LocalDateField(fields.DateField):
-    """A date field that takes any of the typed forms above; the picker is the page's (static/js/campaign-desk.js)."""
+class _TypedField:
+    """process_formdata for the fields below: any typed form of `parse`, a Chinese message else."""
 
-    widget = DatePickerWidget()
+    parse: Any
+    what: str
+    format_: str
+    hint: str
+    render: dict[str, str]
 
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {"placeholder": DATE_HINT, "autocomplete": "off"})
+        kwargs.setdefault("render_kw", {"placeholder": f"如 {self.hint}", "autocomplete": "off",
+                                        **self.render})
         kwargs.pop("format", None)
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+        super().__init__(label, validators, format=self.format_, **kwargs)  # type: ignore[call-arg]
 
     def process_formdata(self, valuelist: list[str]) -> None:
         text = " ".join(valuelist or []).strip()
-        self.data = parse_date(text) if text else None
+        self.data = type(self).parse(text) if text else None
         if text and self.data is None:
-            raise ValueError(f"日期“{text}”无法识别，请按{DATE_HINT}填写")
+            raise ValueError(f"{self.what}“{text}”无法识别，请按 {self.hint} 的样式填写")
 
 
-class LocalDateTimeField(fields.DateTimeField):
+class LocalDateField(_TypedField, fields.DateField):
+    """A date field; the picker is the page's (static/js/campaign-desk.js)."""
+
+    widget = DatePickerWidget()
+    parse, what, format_, hint, render = staticmethod(parse_date), "日期", "%Y-%m-%d", DATE_HINT, {}
+
+
+class LocalDateTimeField(_TypedField, fields.DateTimeField):
     """A date-time field read as Asia/Shanghai wall-clock time (the view converts it to UTC)."""
 
     widget = DateTimePickerWidget()
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {"placeholder": DATETIME_HINT, "autocomplete": "off",
-                                        "data-date-format": "YYYY-MM-DD HH:mm"})
-        kwargs.pop("format", None)
-        super().__init__(label, validators, format="%Y-%m-%d %H:%M", **kwargs)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        text = " ".join(valuelist or []).strip()
-        self.data = parse_datetime(text) if text else None
-        if text and self.data is None:
-            raise ValueError(f"时间“{text}”无法识别，请按{DATETIME_HINT}填写")
+    parse, what, format_, hint = staticmethod(parse_datetime), "时间", "%Y-%m-%d %H:%M", DATETIME_HINT
+    render = {"data-date-format": "YYYY-MM-DD HH:mm"}
