@@ -17,7 +17,7 @@ from .followup import Callback, complaint_from_feedback
 from .forms_rules import LOCAL_TZ, local_date, local_today
 from .preparation import CustomerInvitation
 from .certify import callback_kind_for
-from .reporting import DEALER_DUTIES, CoachingVisit
+from .reporting import DEALER_DUTIES, CoachingVisit, WeeklySummary
 from .schedules import callback_due_on
 from .scoping import parse_id, scoped
 from .validators import normalize_mobile, normalize_plate

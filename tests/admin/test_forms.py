@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models import (AuditLog, Complaint, Customer, CustomerInvitation, Feedback, SignIn, Vehicle, WorkOrder,
-                    WorkOrderItem, db)
+from models import (AuditLog, Campaign, Complaint, Customer, CustomerInvitation, Feedback, SignIn, Vehicle,
+                    WorkOrder, WorkOrderItem, db)
 from models.base import Base
 from models.checklists import DEFAULT_21, default_template
 from models.forms_rules import local_today
@@ -245,10 +245,16 @@ def _value_of(html: str, name: str) -> str:
 @pytest.mark.parametrize("endpoint,field", [("plan_meeting", "held_on"), ("daily_flow", "day"),
                                             ("feedback", "filled_on"), ("work_order", "visited_on"),
                                             ("training_session", "held_on"), ("closing_meeting", "held_on")])
-def test_it_opens_forms_on_todays_date(client_for, personas, endpoint, field):
+def test_it_opens_forms_on_a_day_of_the_campaign(client_for, personas, endpoint, field):
     user = personas.sa_a if endpoint in ("feedback", "work_order") else personas.coord_a
     html = client_for(user).get(f"/admin/{endpoint}/new/").get_data(as_text=True)
-    assert _value_of(html, field) == local_today().isoformat()
+    assert _value_of(html, field) == "2014-01-15"  # today is after the 2014 window: its first day
+    today = local_today()
+    db.session.add(Campaign(name="今年的活动", type="free_inspection", starts_on=today - dt.timedelta(days=3),
+                            ends_on=today + dt.timedelta(days=30)))
+    db.session.commit()
+    html = client_for(user).get(f"/admin/{endpoint}/new/").get_data(as_text=True)
+    assert _value_of(html, field) == today.isoformat()  # a campaign running today: today
 
 
 def test_it_opens_forms_with_the_advisor_and_the_checklist(client_for, personas):
