@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from admin.views import SCREENS
 from models import db
-from tests.factories import make_row
+from tests.factories import make_row, move_to_phase
 
 # Words that stay in Latin letters in Chinese business use (and the product names people type).
 ALLOWED = {"VIN", "NPS", "KPI", "CSI", "PDF", "Excel", "CSV", "XLSX", "Prefect", "TOP", "THREE",
@@ -173,6 +173,8 @@ def test_it_saves_a_date_typed_any_usual_way(client_for, personas, typed):
                                  "place": "会议室"}, csrf_from=url)
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     assert db.session.scalar(select(PlanMeeting.held_on)) == dt.date(2014, 1, 27)
+    move_to_phase(personas.campaign, "execution")  # arrivals are signed in during execution
+    db.session.commit()
     url = "/admin/sign_in/new/"
     response = client.post(url, {"campaign": str(personas.campaign.id), "name": "张伟",
                                  "arrived_at": f"{typed} 9:30", "channel": "desk"}, csrf_from=url)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import Callback, Customer, Feedback, SignIn, WorkOrder, db
 from tests.conftest import make_user
+from tests.factories import move_to_phase
 
 
 def _visit(personas):
@@ -21,6 +22,7 @@ def _visit(personas):
     order = WorkOrder(campaign=personas.campaign, dealer=personas.dealer_a, number="A01-20140120-001",
                       visited_on=dt.date(2014, 1, 20), sign_in=sign_in, customer=customer)
     db.session.add_all([customer, sign_in, order])
+    move_to_phase(personas.campaign, "execution")
     db.session.commit()
     return sign_in, order
 
