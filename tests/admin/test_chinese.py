@@ -81,7 +81,7 @@ USERNAMES = {"hq", "rm", "coach", "cc", "coord", "sa", "a", "b", "c"}  # logins 
 def english_words(html: str, own: set[str] = frozenset()) -> set[str]:
     parser = _VisibleText()
     parser.feed(html)
-    text = " ".join(parser.parts)
+    text = re.sub(r"https?://\S+", " ", " ".join(parser.parts))  # a link shown to copy is not a word
     # a plate or number typed as an example (粤BD12345) and single capital letters (不含 I、O、Q) are
     # codes, not words
     return {w for w in re.findall(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])", text)
@@ -90,7 +90,7 @@ def english_words(html: str, own: set[str] = frozenset()) -> set[str]:
 
 def test_it_finds_english_words_in_visible_text_only():
     html = ('<p>关口 Goals</p><script>var Goals=1</script><input placeholder="Search"/>'
-            '<input type="submit" value="Save"><p>VIN 车架号</p>')
+            '<input type="submit" value="Save"><p>VIN 车架号 http://127.0.0.1/signin/x</p>')
     assert english_words(html) == {"Goals", "Search", "Save"}
 
 
