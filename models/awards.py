@@ -52,8 +52,8 @@ class AwardRanking(CampaignOwned, Record, Base):
     published_at: Mapped[dt.datetime | None] = field("发布时间")
     published_by_id: Mapped[int | None] = field("发布人", ForeignKey("user.id"), index=True)
     published_by: Mapped[object] = relationship("User")
-    awards: Mapped[list[Award]] = relationship(back_populates="ranking", cascade="all, delete-orphan",
-                                               order_by="Award.id")
+    awards: Mapped[list[Award]] = relationship(info={"label": "获奖名单"}, back_populates="ranking",
+                                               cascade="all, delete-orphan", order_by="Award.id")
 
     @property
     def weights(self) -> dict[str, int]:

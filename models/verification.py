@@ -58,7 +58,8 @@ class VerificationTask(CampaignOwned, DealerOwned, Record, Base):
     not_before: Mapped[dt.datetime | None] = field("下次可拨打时间", index=True)
     finished_at: Mapped[dt.datetime | None] = field("核实完成时间")
     attempts: Mapped[list[VerificationAttempt]] = relationship(
-        back_populates="task", cascade="all, delete-orphan", order_by="VerificationAttempt.called_at")
+        info={"label": "呼叫记录"}, back_populates="task", cascade="all, delete-orphan",
+        order_by="VerificationAttempt.called_at")
 
     def __str__(self) -> str:
         return f"{self.customer_name} {TASK_STATUS.get(self.status, '')}"
