@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import flash, request, url_for
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
@@ -428,6 +429,15 @@ class CallbackView(FormView):
     column_default_sort = "due_on"
     form_filled_on_save = ("due_on", "customer_name")  # from the work order when one is chosen
     form_ajax_refs = {"work_order": ajax(WorkOrder, "number")}
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        # 回访 on a work order: the visit's pending callback (opened when the visit was recorded)
+        # is the one to fill in, not a second one beside it.
+        if request.method == "GET" and (pending := services.pending_callback(
+                request.args.get("work_order"), current_user)) is not None:
+            return redirect(url_for(".edit_view", id=pending.id, url=request.args.get("url")))
+        return super().create_view()
 
 
 class ComplaintView(FormView):

@@ -73,7 +73,7 @@ class _TypedField:
 
 
 class LocalDateField(_TypedField, fields.DateField):
-    """A date field; the picker is the page's (static/js/campaign-desk.js)."""
+    """A date field; the picker is the page's (static/widgets-zh.js)."""
 
     widget = DatePickerWidget()
     parse, what, format_, hint, render = staticmethod(parse_date), "日期", "%Y-%m-%d", DATE_HINT, {}

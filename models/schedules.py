@@ -108,6 +108,12 @@ def _attempted_ids():
                                                 Callback.work_order_id.is_not(None))
 
 
+def _who_to_call(wo: WorkOrder) -> dict[str, str | None]:
+    """The customer of the visit, from the customer record or else from the sign-in (a walk-in)."""
+    return {"customer_name": getattr(wo.customer, "name", None) or getattr(wo.sign_in, "name", None) or wo.number,
+            "mobile": getattr(wo.customer, "mobile", None) or getattr(wo.sign_in, "mobile", None)}
+
+
 def open_callbacks(session, campaign_id: int) -> int:
     """Start the callback clock: a pending dealer Callback for every visit that has none."""
     orders = session.scalars(select(WorkOrder).where(
@@ -115,10 +121,8 @@ def open_callbacks(session, campaign_id: int) -> int:
         WorkOrder.id.not_in(select(Callback.work_order_id).where(Callback.kind == "dealer",
                                                                   Callback.work_order_id.is_not(None))))).all()
     for wo in orders:
-        name = getattr(wo.customer, "name", None) or wo.number
         session.add(Callback(campaign_id=wo.campaign_id, dealer_id=wo.dealer_id, kind="dealer",
-                             work_order_id=wo.id, customer_name=name,
-                             due_on=callback_due_on(wo.visited_on)))
+                             work_order_id=wo.id, **_who_to_call(wo), due_on=callback_due_on(wo.visited_on)))
     session.flush()
     return len(orders)
 
@@ -135,8 +139,7 @@ def _callback_for_new_visits(session, _context, _instances) -> None:
                 continue
             dealer_id = wo.dealer_id if wo.dealer_id is not None else getattr(wo.dealer, "id", None)
             session.add(Callback(campaign=campaign, dealer_id=dealer_id, kind="dealer",
-                                 work_order=wo, customer_name=getattr(wo.customer, "name", None) or wo.number,
-                                 due_on=callback_due_on(wo.visited_on)))
+                                 work_order=wo, **_who_to_call(wo), due_on=callback_due_on(wo.visited_on)))
 
 
 def callback_due_list(session, now: dt.datetime) -> dict[int, list[tuple[WorkOrder, dt.date, str]]]:

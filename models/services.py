@@ -140,6 +140,17 @@ def _from_work_order(pk: str | None, user: Any) -> dict[str, Any]:
             "due_on": callback_due_on(order.visited_on) if order.visited_on else None}
 
 
+def pending_callback(work_order_pk: str | None, user: Any) -> Callback | None:
+    """The dealer's not yet made callback for a visit the user may see, if there is one
+    (the call center's verification calls are callbacks of their own)."""
+    order = _visible(WorkOrder, work_order_pk, user)
+    if order is None or callback_kind_for(user) != "dealer":
+        return None
+    return db.session.scalar(scoped(select(Callback).where(
+        Callback.work_order_id == order.id, Callback.kind == "dealer", Callback.outcome == "pending")
+        .order_by(Callback.id).limit(1), Callback, user))
+
+
 def next_work_order_number(user: Any) -> str | None:
     """Dealer code + date + running number of the day, e.g. A01-20140120-003."""
     dealer = getattr(user, "dealer", None)

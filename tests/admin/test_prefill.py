@@ -7,7 +7,7 @@ import io
 import re
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from models import Callback, Customer, Feedback, SignIn, WorkOrder, db
 from tests.conftest import make_user
@@ -39,6 +39,8 @@ def test_it_fills_the_feedback_customer_from_the_chosen_sign_in(client_for, pers
 
 def test_it_opens_a_callback_filled_from_the_work_order(client_for, personas):
     _, order = _visit(personas)
+    db.session.execute(delete(Callback))  # no pending one to open: a new callback, filled in
+    db.session.commit()
     client = client_for(personas.coord_a)
     listing = client.get("/admin/work_order/").get_data(as_text=True)
     link = re.search(r'href="(/admin/callback/new/\?work_order=%d[^"]*)">回访</a>' % order.id, listing)
@@ -48,6 +50,16 @@ def test_it_opens_a_callback_filled_from_the_work_order(client_for, personas):
     assert 'value="2014-01-27"' in html  # visit + 7 days
 
 
+def test_it_opens_the_visits_pending_callback_rather_than_a_second_one(client_for, personas):
+    _, order = _visit(personas)  # recorded in execution: its pending callback is opened with it
+    pending = db.session.scalar(select(Callback).where(Callback.work_order_id == order.id))
+    assert (pending.customer_name, pending.mobile) == ("张伟", "13812345678")
+    response = client_for(personas.coord_a).get(f"/admin/callback/new/?work_order={order.id}")
+    assert response.status_code == 302
+    assert f"/admin/callback/edit/?id={pending.id}" in response.headers["Location"]
+    assert db.session.scalar(select(func.count()).select_from(Callback)) == 1
+
+
 def test_it_fills_a_callback_saved_with_only_its_work_order(client_for, personas):
     _, order = _visit(personas)
     url = "/admin/callback/new/"
@@ -55,7 +67,7 @@ def test_it_fills_a_callback_saved_with_only_its_work_order(client_for, personas
         "campaign": str(personas.campaign.id), "work_order": str(order.id), "kind": "dealer",
         "outcome": "pending"}, csrf_from=url)
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
-    callback = db.session.scalar(select(Callback))
+    callback = db.session.scalar(select(Callback).order_by(Callback.id.desc()).limit(1))
     assert (callback.customer_name, callback.mobile, callback.due_on) == \
         ("张伟", "13812345678", dt.date(2014, 1, 27))
 
