@@ -1,7 +1,7 @@
 """checklist_item.reference: the 标准对比 value printed on the 客户联
 
 Revision ID: b14c0e5a7d21
-Revises: 10c98b860ead
+Revises: ed882a0657f2
 Create Date: 2026-12-06 00:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b14c0e5a7d21'
-down_revision = '10c98b860ead'
+down_revision = 'ed882a0657f2'
 branch_labels = None
 depends_on = None
 
