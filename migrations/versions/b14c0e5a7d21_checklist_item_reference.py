@@ -1,7 +1,7 @@
 """checklist_item.reference: the 标准对比 value printed on the 客户联
 
 Revision ID: b14c0e5a7d21
-Revises: ed882a0657f2
+Revises: e5a1f0c3b716
 Create Date: 2026-12-06 00:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b14c0e5a7d21'
-down_revision = 'ed882a0657f2'
+down_revision = 'e5a1f0c3b716'
 branch_labels = None
 depends_on = None
 
