@@ -55,8 +55,8 @@ def test_it_prints_only_ascii_ids(client_for, personas):
     db.session.add(item)
     db.session.commit()
     client = client_for(personas.coord_a)
-    assert item.id < 10
-    full_width = chr(0xFF10 + item.id)
+    # the id in full-width digits (PostgreSQL's sequences are not reset between tests: any length)
+    full_width = "".join(chr(0xFF10 + int(digit)) for digit in str(item.id))
     assert client.get(f"/admin/preparation_item/print/?id={item.id}").status_code == 200
     assert client.get(f"/admin/preparation_item/print/?id={full_width}").status_code == 404
     assert client.get(f"/admin/preparation_item/details/?id={full_width}").status_code == 404
