@@ -104,7 +104,10 @@ def main() -> None:
         def handle_sigterm(self, *args) -> None:
             self._logger.info("SIGTERM received, stopping the runner")
             self.stopping = True
-            loop.call_soon_threadsafe(self._loops_task_group.cancel_scope.cancel)
+            group = getattr(self, "_loops_task_group", None)
+            if group is None:  # TERM before start() made its task group: nothing is running yet
+                raise SystemExit(0)
+            loop.call_soon_threadsafe(group.cancel_scope.cancel)
 
     os.environ.setdefault("PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR", "reschedule")
     wait_for_api()

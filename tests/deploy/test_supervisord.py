@@ -29,7 +29,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _until(what, timeout: float = 120.0, every: float = 0.5):
+def _until(what, timeout: float = 240.0, every: float = 0.5):  # a loaded 2-core CI machine
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = what()
