@@ -52,6 +52,22 @@ BTREE_COLUMNS: dict[str, tuple[str, ...]] = {
     "vehicle": ("last_visit",),
     "verification_task": ("mobile", "plate", "customer_name"),
 }
+# Each large list's default order within one dealer (one user for notifications): a dealer's
+# first page is then one index range, whatever the planner guesses about how the dealer's rows
+# spread through the whole table's order.
+SCOPED_ORDER: dict[str, tuple[str, str]] = {
+    "audit_log": ("dealer_id", "at"),
+    "callback": ("dealer_id", "due_on"),
+    "complaint": ("dealer_id", "registered_at"),
+    "customer": ("dealer_id", "name"),
+    "customer_invitation": ("dealer_id", "name"),
+    "feedback": ("dealer_id", "filled_on"),
+    "notification": ("user_id", "created_at"),
+    "sign_in": ("dealer_id", "arrived_at"),
+    "vehicle": ("dealer_id", "plate"),
+    "verification_task": ("dealer_id", "visited_on"),
+    "work_order": ("dealer_id", "visited_on"),
+}
 # Tables that grow with customers and visits (a national network: millions of rows); their lists
 # sort only on indexed columns. The others grow with campaigns × dealers and sort on any column.
 LARGE_TABLES = frozenset({"audit_log", "callback", "complaint", "customer", "customer_invitation",
@@ -79,6 +95,8 @@ def _declare_indexes() -> None:
     for table, columns in BTREE_COLUMNS.items():
         for column in columns:
             Index(f"ix_{table}_{column}", tables[table].c[column])
+    for table, (scope, order) in SCOPED_ORDER.items():
+        Index(f"ix_{table}_{scope}_{order}", tables[table].c[scope], tables[table].c[order])
     # create_all (the test suite) needs the extension first; the migration creates it too.
     event.listen(Base.metadata, "before_create",
                  DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
