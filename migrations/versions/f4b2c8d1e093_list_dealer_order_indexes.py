@@ -2,14 +2,14 @@
 is one index range
 
 Revision ID: f4b2c8d1e093
-Revises: e5a1f0c3b716
+Revises: b14c0e5a7d21
 Create Date: 2026-12-06 03:30:00
 
 """
 from alembic import op
 
 revision = 'f4b2c8d1e093'
-down_revision = 'e5a1f0c3b716'
+down_revision = 'b14c0e5a7d21'
 branch_labels = None
 depends_on = None
 
