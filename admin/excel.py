@@ -5,6 +5,8 @@ ExcelImportMixin sits in SecureModelView's bases, so every screen gets
   /<screen>/import/               upload → preview listing every bad row (row number + reason)
   /<screen>/import/confirm        write all rows, or only the valid ones, in one transaction
   /<screen>/import/rejected.csv   the refused rows with their reasons, to fix and import again
+  /<screen>/import/job            a large file (IMPORT_BACKGROUND_BYTES) checked and written by the
+                                  import-file flow: progress (the page reloads itself), then as above
 and its CSV/XLSX export made safe against formula injection. The dealer and campaign of imported
 rows come from the user (dealer staff) or the form (HQ), never from the file.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, abort, current_app, request, stream_with_context
+from flask import Response, abort, current_app, redirect, request, stream_with_context
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,14 +23,17 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from forms.definitions import FormDefinition, definition_for
 from forms.excel import XLSX_MIME, attachment, csv_chunks, template_bytes, xlsx_bytes
-from forms.importer import (Context, ImportRefused, Preview, Stash, audit_import,
-                            check_file, preview_from_stash, refuse_conflicts, rejected_csv, write_rows)
-from models import Campaign, Dealer, Participation, db, services
-from models.base import LOCAL_TZ
+from forms.importer import (Context, ImportRefused, Preview, Stash, check_file, confirm_rows,
+                            preview_from_stash, rejected_csv)
+from models import Campaign, Dealer, ImportJob, Participation, db, services
+from models.base import LOCAL_TZ, utcnow
+from models.imports import RUNNING, STATES
 from models.scoping import may_see_dealer, parse_id, scoped
 from web.errors import error_page
+from workflows.client import flow_engine_status, start_import
 
 SHOWN_ERRORS = 1000  # rows listed on the preview page; rejected.csv always has them all
+IMPORT_STALE = dt.timedelta(minutes=10)  # a background import silent this long has lost its worker
 
 
 def _stash() -> Stash:
@@ -157,15 +162,59 @@ class ExcelImportMixin:
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             return self._upload_page(definition, "请选择要导入的 .xlsx 或 .csv 文件", 400)
+        data = upload.read()
         try:
             context = self._context(definition, request.form)
-            preview = check_file(definition, upload.filename, upload.read(), context,
-                                 max_rows=max_rows())
+            if len(data) >= current_app.config["IMPORT_BACKGROUND_BYTES"]:
+                job = self._background_check(definition, upload.filename, data, context)
+                if job is not None:
+                    return redirect(self.get_url(".import_job", token=job.token))
+            preview = check_file(definition, upload.filename, data, context, max_rows=max_rows())
         except ImportRefused as refused:
             db.session.rollback()
             return self._upload_page(definition, refused.message, refused.status)
         token = _stash().put(preview, context)
         return self._preview_page(preview, token, context)
+
+    def _background_check(self, definition: FormDefinition, filename: str, data: bytes,
+                          context: Context) -> ImportJob | None:
+        """A large file is checked by the import-file flow while the page shows its progress;
+        None (check it here, as for a small one) when no flow runner is there to take it."""
+        if not flow_engine_status(current_app.config["PREFECT_API_URL"]).ok:
+            return None
+        job = ImportJob(token=Stash.new_token(), form=definition.key, user_id=current_user.id,
+                        dealer_id=context.dealer_id, campaign_id=context.campaign_id,
+                        filename=filename, upload=data, state="queued", background=True)
+        db.session.add(job)
+        db.session.commit()
+        if start_import(job.id, "check") is None:
+            db.session.delete(job)
+            db.session.commit()
+            return None
+        return job
+
+    @expose("/import/job")
+    def import_job(self):
+        """A background import: its progress (the page reloads itself), then its preview or result."""
+        definition = self._importable()
+        job = _stash().job(request.args.get("token", ""), current_user.id)
+        if job is None or job.form != definition.key:
+            abort(404)
+        if job.state in RUNNING:
+            stale = utcnow() - job.updated_at > IMPORT_STALE
+            return self.render("admin/import_progress.html", definition=definition, job=job, stale=stale,
+                               states=STATES), 200
+        if job.state == "failed":
+            return self._upload_page(definition, job.message, 422)
+        context = Context(user=current_user, dealer_id=job.dealer_id,
+                          campaign=db.session.get(Campaign, job.campaign_id) if job.campaign_id else None)
+        payload = Stash.payload(job)
+        if job.state == "done":
+            return self.render("admin/import_done.html", definition=definition, count=job.done,
+                               rejected=len(payload["rejected"]), token=job.token, notices=[])
+        preview = preview_from_stash(definition, payload)
+        return self._preview_page(preview, job.token, context, message=job.message,
+                                  status=422 if job.message or preview.rejected else 200)
 
     @expose("/import/confirm", methods=("POST",))
     def import_confirm(self):
@@ -177,27 +226,24 @@ class ExcelImportMixin:
                                message="该导入预览已失效（已导入、已过期或不属于您），未写入任何数据。"
                                        "请重新上传文件。"), 410
         only_valid = request.form.get("mode") == "valid_only"
+        if not may_see_dealer(current_user, payload["dealer_id"]):
+            stash.finish(token, payload, written=False)
+            abort(404)
+        job = stash.job(token, current_user.id)
+        if job.background:
+            job.only_valid = only_valid
+            db.session.commit()
+            if start_import(job.id, "write") is not None:
+                return redirect(self.get_url(".import_job", token=token))
         written = False
         try:
-            if not may_see_dealer(current_user, payload["dealer_id"]):
-                abort(404)
             campaign = db.session.get(Campaign, payload["campaign_id"]) if payload["campaign_id"] else None
             context = Context(user=current_user, dealer_id=payload["dealer_id"], campaign=campaign)
-            preview = preview_from_stash(definition, payload)
-            changed = refuse_conflicts(preview, context)  # data may have changed since the preview
-            if preview.rejected and not only_valid:
-                db.session.rollback()
-                note = "（其中部分行在预览之后才与系统中的数据重复）" if changed else ""
-                return self._preview_page(preview, token, context, status=409 if changed else 422,
-                                          message=f"文件中有 {len(preview.rejected)} 行有问题{note}，"
-                                                  "未写入任何数据。请修正后重新上传，或选择“仅导入有效行”。")
-            if not preview.valid:
-                db.session.rollback()
-                return self._preview_page(preview, token, context, status=422,
-                                          message="没有可导入的有效行，未写入任何数据。")
-            count = write_rows(db.session, definition, [clean for _, clean in preview.valid], context)
-            audit_import(db.session, definition, context, written=count, rejected=len(preview.rejected),
-                         filename=preview.filename)
+            outcome = confirm_rows(db.session, definition, payload, context, only_valid=only_valid)
+            if not outcome.written:
+                return self._preview_page(outcome.preview, token, context, message=outcome.message,
+                                          status=outcome.status)
+            Stash.keep_rejected(job, payload)  # in the writing transaction: written means done
             db.session.commit()
             written = True
         except ImportRefused as refused:
@@ -208,9 +254,11 @@ class ExcelImportMixin:
             db.session.rollback()
             raise
         finally:
-            stash.finish(token, payload, written=written)
-        return self.render("admin/import_done.html", definition=definition, count=count,
-                           rejected=len(preview.rejected), token=token, notices=preview.notices)
+            if not written:
+                stash.finish(token, payload, written=False)
+        return self.render("admin/import_done.html", definition=definition, count=outcome.written,
+                           rejected=len(outcome.preview.rejected), token=token,
+                           notices=outcome.preview.notices)
 
     @expose("/import/rejected.csv")
     def import_rejected(self):

@@ -109,7 +109,9 @@ class BaseConfig:
         self.SMTP_PORT = env_int("SMTP_PORT", 25, minimum=1)
         self.MAIL_FROM = env_str("MAIL_FROM", "campaign-desk@localhost")
         self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 20, minimum=1) * 1024 * 1024
-        self.IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000, minimum=1)
+        self.IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000, minimum=1)
+        # files at least this large are checked and written by the import-file flow, with a progress page
+        self.IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 512 * 1024, minimum=0)
         self.PACKET_DIR = env_str("PACKET_DIR", "")  # default: instance/packets
         self.WKHTMLTOPDF = env_str("WKHTMLTOPDF", "/usr/bin/wkhtmltopdf")
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

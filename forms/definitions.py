@@ -426,7 +426,10 @@ def _records(definition: FormDefinition, clean: dict[str, Any], context: Any) ->
             values["dealer_id"] = context.dealer_id
         if "campaign_id" in columns:
             values["campaign_id"] = context.campaign_id
-        record = part.model(**values, **part.placeholders)
+        # the values go straight into the new instance's state: the constructor's per-attribute
+        # events cost a third of a 100,000-row check, and a record never stored needs none of them
+        record = sa_inspect(part.model).class_manager.new_instance()
+        record.__dict__.update(values, **part.placeholders)
         if "campaign_id" in columns and context.campaign is not None:
             record.campaign = context.campaign  # spares each rule a lookup; no backref, no cascade
         yield part, record

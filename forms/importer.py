@@ -18,7 +18,7 @@ import secrets
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -41,8 +41,12 @@ IN_CHUNK = 2_000  # values per IN (...) lookup, well under SQLite's and PostgreS
 MAX_UNCOMPRESSED = 100 * 2**20
 MAX_RATIO = 100
 MAX_ENTRIES = 1_000
+PROGRESS_EVERY = 5_000  # rows between two progress reports of a background import
 MAX_SECONDS = 120  # reading and checking one file; a worker is not held longer
 ENCODING_HINT = "如为 CSV 文件，请确认编码为 UTF-8 或 GBK（在 Excel 中“另存为 CSV UTF-8”即可）"
+
+
+Progress = Callable[[int, int], None]
 
 
 class ImportRefused(Exception):
@@ -245,8 +249,9 @@ def _is_example(definition: FormDefinition, values: dict[str, Any]) -> bool:
 
 
 def check_file(definition: FormDefinition, filename: str, data: bytes, context: Context, *,
-               max_rows: int = DEFAULT_MAX_ROWS) -> Preview:
-    """Every row of the file checked; raises ImportRefused when the file as a whole is unusable."""
+               max_rows: int = DEFAULT_MAX_ROWS, progress: Progress | None = None) -> Preview:
+    """Every row of the file checked; raises ImportRefused when the file as a whole is unusable.
+    `progress(done, total)` hears every PROGRESS_EVERY rows: total 0 while reading, then checking."""
     mapping = heading_map(definition)
     rows = read_table(filename, data)
     header_number, header, after = _locate_header(rows, mapping)
@@ -277,6 +282,8 @@ def check_file(definition: FormDefinition, filename: str, data: bytes, context: 
         if not any(c not in (None, "") for c in cells):
             continue
         raw_rows.append((number, cells))
+        if progress and len(raw_rows) % PROGRESS_EVERY == 0:
+            progress(len(raw_rows), 0)
         formulas.update(c.coordinate for c in cells if isinstance(c, Formula))
         if len(raw_rows) > max_rows:
             raise ImportRefused(f"文件超过 {max_rows:,} 行数据，单次最多导入 {max_rows:,} 行，"
@@ -289,6 +296,8 @@ def check_file(definition: FormDefinition, filename: str, data: bytes, context: 
         raw_rows = [(n, [_result(c, cached) for c in cells]) for n, cells in raw_rows]
 
     for index, (number, cells) in enumerate(raw_rows):
+        if progress and index % PROGRESS_EVERY == 0:
+            progress(index, len(raw_rows))
         values = {name: cells[i] for i, name in enumerate(columns) if name and i < len(cells)}
         pending = [f"“{definition.field(name).label}”是公式且没有计算结果，请在 Excel 中打开并保存，"
                    "或改为直接填写数值" for name, v in values.items() if isinstance(v, Formula)]
@@ -497,6 +506,19 @@ def _mark_walk_ins(session: Any, rows: list[dict[str, Any]], context: Context) -
                               or (row.get("mobile") and row["mobile"] in mobiles))
 
 
+def _insert_ids(session: Any, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows; their new ids in the order of `rows`.
+
+    PostgreSQL answers with RETURNING in batches. SQLite would run RETURNING one row per statement
+    (15 s for 100,000 customers); but a writing SQLite transaction holds the database's only write
+    lock, so the last len(rows) ids of the table are ours, in insertion order."""
+    if session.get_bind().dialect.name != "sqlite":
+        return list(session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+    session.execute(insert(model), rows)
+    ids = session.scalars(select(model.id).order_by(model.id.desc()).limit(len(rows))).all()
+    return ids[::-1]
+
+
 def _write_customers(session: Any, definition: FormDefinition, clean_rows: list[dict[str, Any]],
                      context: Context) -> int:
     """One customer per (name, mobile) with each of their vehicles; existing customers are reused."""
@@ -510,8 +532,7 @@ def _write_customers(session: Any, definition: FormDefinition, clean_rows: list[
     fresh = [{"name": n, "mobile": m} for n, m in new]
     customer_rows = _rows_for(definition, "main", fresh, context)
     if customer_rows:
-        ids = session.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-                              customer_rows).all()
+        ids = _insert_ids(session, Customer, customer_rows)
         people.update(zip(new, ids))
     with_vehicle = [c for c in clean_rows if any(c.get(f.name) is not None for f in definition.fields
                                                  if f.part == "vehicle")]
@@ -535,8 +556,7 @@ def _write_weekly(session: Any, definition: FormDefinition, clean_rows: list[dic
     missing = [w for w in weeks if w not in summaries]
     if missing:
         new = _rows_for(definition, "summary", [{"week_start": w} for w in missing], context)
-        ids = session.scalars(insert(WeeklySummary).returning(WeeklySummary.id,
-                                                              sort_by_parameter_order=True), new).all()
+        ids = _insert_ids(session, WeeklySummary, new)
         summary_ids = {**{w: s.id for w, s in summaries.items()}, **dict(zip(missing, ids))}
     else:
         summary_ids = {w: s.id for w, s in summaries.items()}
@@ -545,6 +565,37 @@ def _write_weekly(session: Any, definition: FormDefinition, clean_rows: list[dic
         row["summary_id"] = summary_ids[clean["week_start"]]
     session.execute(insert(WeeklySummaryRow), rows)
     return len(rows)
+
+
+@dataclass
+class Confirmed:
+    """What a confirmation did: rows written (then status 200), or why nothing was."""
+
+    written: int
+    preview: Preview
+    status: int = 200
+    message: str = ""
+
+
+def confirm_rows(session: Any, definition: FormDefinition, payload: dict[str, Any], context: Context,
+                 *, only_valid: bool) -> Confirmed:
+    """Write the stashed rows in the session's transaction, re-checked against the data as it is
+    now; the caller commits (or rolls back on ImportRefused, a refusal of the whole file)."""
+    preview = preview_from_stash(definition, payload)
+    changed = refuse_conflicts(preview, context)  # data may have changed since the preview
+    if preview.rejected and not only_valid:
+        session.rollback()
+        note = "（其中部分行在预览之后才与系统中的数据重复）" if changed else ""
+        return Confirmed(0, preview, 409 if changed else 422,
+                         f"文件中有 {len(preview.rejected)} 行有问题{note}，未写入任何数据。"
+                         "请修正后重新上传，或选择“仅导入有效行”。")
+    if not preview.valid:
+        session.rollback()
+        return Confirmed(0, preview, 422, "没有可导入的有效行，未写入任何数据。")
+    count = write_rows(session, definition, [clean for _, clean in preview.valid], context)
+    audit_import(session, definition, context, written=count, rejected=len(preview.rejected),
+                 filename=preview.filename)
+    return Confirmed(count, preview)
 
 
 def audit_import(session: Any, definition: FormDefinition, context: Context, *, written: int,
@@ -586,15 +637,19 @@ class Stash:
     def __init__(self, session: Any) -> None:
         self.session = session
 
-    def _job(self, token: str, user_id: int | None) -> Any:
+    def job(self, token: str, user_id: int | None) -> Any:
         if not _TOKEN.match(token or "") or user_id is None:
             return None
         return self.session.scalar(select(ImportJob).where(ImportJob.token == token,
                                                            ImportJob.user_id == user_id))
 
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(24)
+
     def put(self, preview: Preview, context: Context) -> str:
         self.sweep()
-        job = ImportJob(token=secrets.token_urlsafe(24), user_id=getattr(context.user, "id", None),
+        job = ImportJob(token=self.new_token(), user_id=getattr(context.user, "id", None),
                         form=preview.definition.key, dealer_id=context.dealer_id,
                         campaign_id=context.campaign_id)
         self.save(job, preview)
@@ -615,13 +670,17 @@ class Stash:
         job.done = job.total = preview.total
         job.payload = _pack(payload)
 
-    def get(self, token: str, user_id: int) -> dict[str, Any] | None:
-        """The job's rows: all of them while it waits for confirmation, the refused ones once done."""
-        job = self._job(token, user_id)
-        if job is None or job.state not in ("ready", "done") or job.payload is None:
-            return None
+    @staticmethod
+    def payload(job: Any) -> dict[str, Any]:
         return {**_unpack(job.payload), "form": job.form, "user_id": job.user_id,
                 "dealer_id": job.dealer_id, "campaign_id": job.campaign_id}
+
+    def get(self, token: str, user_id: int) -> dict[str, Any] | None:
+        """The job's rows: all of them while it waits for confirmation, the refused ones once done."""
+        job = self.job(token, user_id)
+        if job is None or job.state not in ("ready", "done") or job.payload is None:
+            return None
+        return self.payload(job)
 
     def claim(self, token: str, user_id: int) -> dict[str, Any] | None:
         """Take the stash for writing; a concurrent or repeated confirmation gets None."""
@@ -633,13 +692,19 @@ class Stash:
         self.session.commit()
         return payload if taken.rowcount == 1 else None
 
+    @staticmethod
+    def keep_rejected(job: Any, payload: dict[str, Any]) -> None:
+        """Written: keep only the refused rows (for rejected.csv), in the writing transaction."""
+        job.state = "done"
+        job.payload = _pack({k: payload[k] for k in ("filename", "headings", "rejected")})
+
     def finish(self, token: str, payload: dict[str, Any], *, written: bool) -> None:
-        """After writing keep only the refused rows (for rejected.csv); after a failure, restore."""
-        values: dict[str, Any] = {"state": "ready", "updated_at": utcnow()}
+        """After writing keep only the refused rows; after a failure, make it confirmable again."""
+        job = self.session.scalar(select(ImportJob).where(ImportJob.token == token))
         if written:
-            kept = {k: payload[k] for k in ("filename", "headings", "rejected")}
-            values.update(state="done", payload=_pack(kept))
-        self.session.execute(update(ImportJob).where(ImportJob.token == token).values(**values))
+            self.keep_rejected(job, payload)
+        else:
+            job.state = "ready"
         self.session.commit()
 
     def sweep(self) -> None:
@@ -678,5 +743,6 @@ def rejected_csv(headings: list[str], rejected: list[list[Any]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-__all__ = ["Context", "ImportRefused", "Preview", "Stash", "check_file", "write_rows", "read_table",
+__all__ = ["Confirmed", "Context", "ImportRefused", "Preview", "Stash", "check_file", "confirm_rows",
+           "write_rows", "read_table",
            "refuse_conflicts", "rejected_csv", "preview_from_stash", "audit_import"]

@@ -5,6 +5,7 @@ Column.info, so a message names the field exactly as the screen and the Excel te
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -35,7 +36,12 @@ def field_of(message: str) -> str | None:
 
 
 def label(obj: Any, key: str) -> str:
-    columns = inspect(obj if isinstance(obj, type) else type(obj)).columns
+    return _label(obj if isinstance(obj, type) else type(obj), key)
+
+
+@functools.cache  # a bulk import asks once per row and field
+def _label(model: type, key: str) -> str:
+    columns = inspect(model).columns
     column = columns.get(key) if key in columns else columns.get(f"{key}_id")
     return column.info.get("label", key) if column is not None else key
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, field, utcnow
 
+RUNNING = ("queued", "checking", "claimed", "writing")
 STATES = {"queued": "排队中", "checking": "检查中", "ready": "待确认", "claimed": "确认中",
           "writing": "写入中", "done": "已导入", "failed": "失败"}
 
@@ -32,6 +33,9 @@ class ImportJob(Base):
     done: Mapped[int] = field("已处理行数", Integer, default=0)
     total: Mapped[int] = field("总行数", Integer, default=0)
     message: Mapped[str | None] = field("说明", Text)
+    # checked (and then written) by the import-file flow in the background, not in the request
+    background: Mapped[bool] = field("后台处理", Boolean, default=False)
+    only_valid: Mapped[bool] = field("仅导入有效行", Boolean, default=False)
     upload: Mapped[bytes | None] = mapped_column(LargeBinary, info={"secret": True})
     payload: Mapped[bytes | None] = mapped_column(LargeBinary, info={"secret": True})
     created_at: Mapped[dt.datetime] = field("创建时间", default=utcnow, index=True)

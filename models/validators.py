@@ -38,12 +38,11 @@ def mobile_problem(value: str) -> str | None:
     number = normalize_mobile(value)
     if not re.fullmatch(r"1\d{10}", number):  # phonenumbers would skip letters and other text
         return f"手机号“{value}”不是有效的中国大陆手机号码"
-    try:
-        parsed = phonenumbers.parse(number, "CN")
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_valid_number(parsed) or \
-            phonenumbers.number_type(parsed) != phonenumbers.PhoneNumberType.MOBILE:
+    # the number is 11 digits already: phonenumbers.parse(number, "CN") would give this same
+    # PhoneNumber at several times the cost (checked for every 5-digit prefix), and number_type is
+    # UNKNOWN for an invalid number — what a 100,000-row import pays per row
+    parsed = phonenumbers.PhoneNumber(country_code=86, national_number=int(number))
+    if phonenumbers.number_type(parsed) != phonenumbers.PhoneNumberType.MOBILE:
         return f"手机号“{value}”不是有效的中国大陆手机号码"
     return None
 

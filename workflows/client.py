@@ -17,6 +17,8 @@ from prefect.exceptions import NotPausedError, ObjectNotFound, PrefectHTTPStatus
 
 from .lifecycle import DEPLOYMENT
 
+IMPORT_DEPLOYMENT = "import-file/import-file"
+
 # Calls below pass _sync=True: Prefect picks its async variant whenever an event loop runs in
 # the calling thread (an async server worker, a browser driver), and the web code is synchronous.
 
@@ -42,6 +44,20 @@ def start_campaign(campaign, replacing: str | None = None) -> str | None:
                              idempotency_key=key, timeout=0, as_subflow=False, _sync=True)
     except PREFECT_TROUBLE as exc:
         log.warning("cannot start the run of campaign %s: %s", campaign.id, exc)
+        return None
+    return str(run.id)
+
+
+def start_import(job_id: int, step: str) -> str | None:
+    """Hand an import job's step ("check" or "write") to the import-file flow; None if Prefect is down."""
+    from prefect.deployments import run_deployment
+
+    try:
+        run = run_deployment(IMPORT_DEPLOYMENT, parameters={"job_id": job_id, "step": step},
+                             flow_run_name=f"import-{job_id}-{step}", idempotency_key=f"import-{job_id}-{step}",
+                             timeout=0, as_subflow=False, _sync=True)
+    except PREFECT_TROUBLE as exc:
+        log.warning("cannot start import job %s (%s): %s", job_id, step, exc)
         return None
     return str(run.id)
 

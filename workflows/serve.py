@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from prefect.schedules import Cron
 
+from .imports import FLOW_NAME as IMPORT_FLOW
+from .imports import import_file
 from .jobs import callback_due_list, complaint_escalation, kpi_refresh, reconcile, weekly_summary_check
 from .lifecycle import FLOW_NAME, campaign_lifecycle
 
@@ -22,6 +24,7 @@ TZ = "Asia/Shanghai"
 def deployments() -> list:
     return [
         campaign_lifecycle.to_deployment(name=FLOW_NAME),
+        import_file.to_deployment(name=IMPORT_FLOW),
         weekly_summary_check.to_deployment(name="weekly-summary-check",
                                            schedules=[Cron("0 17 * * 1", timezone=TZ)]),
         callback_due_list.to_deployment(name="callback-due-list", schedules=[Cron("0 8 * * *", timezone=TZ)]),

@@ -207,12 +207,12 @@ def test_it_turns_an_oversized_upload_into_a_clear_413(app, client_for, personas
     assert _count(CustomerInvitation) == 0
 
 
-def test_it_refuses_100000_rows_with_the_configured_limit(app, client_for, personas):
+def test_it_refuses_100001_rows_with_the_configured_limit(app, client_for, personas):
     client = client_for(personas.coord_a)
-    body = csv_file(INVITATION_HEADINGS[:2], [[f"顾客{n}", mobile(n)] for n in range(100_000)])
+    body = csv_file(INVITATION_HEADINGS[:2], [[f"顾客{n}", mobile(n)] for n in range(100_001)])
     response = upload(client, SCREEN, body, "big.csv", campaign_id=personas.campaign.id)
     assert response.status_code == 413
-    assert "单次最多导入 50,000 行" in response.get_data(as_text=True)
+    assert "单次最多导入 100,000 行" in response.get_data(as_text=True)
     app.config["IMPORT_MAX_ROWS"] = 10
     try:
         response = upload(client, SCREEN, xlsx_file(INVITATION_HEADINGS, invitation_rows(11)), "x.xlsx",
