@@ -1,7 +1,7 @@
 """import_job.background, only_valid: large imports are checked and written by the import-file flow
 
 Revision ID: 0a2f6e5d3ba5
-Revises: b14c0e5a7d21
+Revises: f4b2c8d1e093
 Create Date: 2026-12-06 02:51:57.887422
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0a2f6e5d3ba5'
-down_revision = 'b14c0e5a7d21'
+down_revision = 'f4b2c8d1e093'
 branch_labels = None
 depends_on = None
 
