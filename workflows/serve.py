@@ -21,22 +21,37 @@ from .lifecycle import FLOW_NAME, campaign_lifecycle
 TZ = "Asia/Shanghai"
 
 
-def deployments() -> list:
+def deployments(pool: str | None = None) -> list:
+    """Every deployment, for serve() below; bound to a work pool when `pool` is given (scale-out,
+    workflows/pool.py): found by module path there, and the reconciler scheduled by Prefect."""
+    bind: dict = {}
+    reconciler: dict = {}
+    if pool is not None:
+        from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+        from prefect.types.entrypoint import EntrypointType
+
+        bind = {"work_pool_name": pool, "entrypoint_type": EntrypointType.MODULE_PATH}
+        # one run a minute for the whole pool, never two at once: it runs once, not once per worker
+        reconciler = {"schedules": [Cron(RECONCILE_CRON, timezone="UTC")],
+                      "concurrency_limit": ConcurrencyLimitConfig(
+                          limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)}
     return [
-        campaign_lifecycle.to_deployment(name=FLOW_NAME),
-        import_file.to_deployment(name=IMPORT_FLOW),
+        campaign_lifecycle.to_deployment(name=FLOW_NAME, **bind),
+        import_file.to_deployment(name=IMPORT_FLOW, **bind),
         weekly_summary_check.to_deployment(name="weekly-summary-check",
-                                           schedules=[Cron("0 17 * * 1", timezone=TZ)]),
-        callback_due_list.to_deployment(name="callback-due-list", schedules=[Cron("0 8 * * *", timezone=TZ)]),
+                                           schedules=[Cron("0 17 * * 1", timezone=TZ)], **bind),
+        callback_due_list.to_deployment(name="callback-due-list", schedules=[Cron("0 8 * * *", timezone=TZ)],
+                                        **bind),
         complaint_escalation.to_deployment(name="complaint-escalation",
-                                           schedules=[Cron("15 * * * *", timezone=TZ)]),
-        kpi_refresh.to_deployment(name="kpi-refresh", schedules=[Cron("30 2 * * *", timezone=TZ)]),
-        # no schedule: the Ticker below runs it (a Prefect Interval is re-anchored by serve() on
-        # every start, so frequent restarts would never reconcile); kept for a manual run in the UI
-        reconcile.to_deployment(name="reconcile-campaign-runs"),
+                                           schedules=[Cron("15 * * * *", timezone=TZ)], **bind),
+        kpi_refresh.to_deployment(name="kpi-refresh", schedules=[Cron("30 2 * * *", timezone=TZ)], **bind),
+        # serve(): no schedule, the Ticker below runs it (a Prefect Interval is re-anchored by serve()
+        # on every start, so frequent restarts would never reconcile); kept for a manual run in the UI
+        reconcile.to_deployment(name="reconcile-campaign-runs", **bind, **reconciler),
     ]
 
 
+RECONCILE_CRON = "* * * * *"
 RECONCILE_EVERY_S = 60
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,31 @@
+"""`make run-scaled`'s supervisord config, read by supervisord's own parser: the scale-out mode is
+2 web processes on two ports, the Prefect server, the one-shot pool deployment and 2 workers.
+(tests/workflows/test_workers.py runs the same pieces for real.)"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from supervisor.options import ServerOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_PG_ADMIN_URL")),
+                                reason="database-independent: run in the SQLite pass only")
+
+
+def test_it_runs_two_web_processes_and_two_workers_polling_the_pool(monkeypatch, tmp_path):
+    for name, value in {"CAMPAIGN_DESK_RUN_DIR": str(tmp_path), "WEB_PORT": "5000", "PREFECT_PORT": "4200",
+                        "CAMPAIGN_DESK_WORK_POOL": "campaign-desk"}.items():
+        monkeypatch.setenv(name, value)
+    options = ServerOptions()
+    options.realize(args=["-c", str(ROOT / "deploy" / "supervisord-scaled.conf")])
+    groups = {g.name: [p.name for p in g.process_configs] for g in options.process_group_configs}
+    commands = {p.name: p.command for g in options.process_group_configs for p in g.process_configs}
+    assert groups == {"prefect": ["prefect"], "deployments": ["deployments"],
+                      "web": ["web-0", "web-1"], "worker": ["worker-0", "worker-1"]}
+    assert "$((WEB_PORT + 0))" in commands["web-0"] and "$((WEB_PORT + 1))" in commands["web-1"]
+    assert "prefect worker start --pool" in commands["worker-1"] and commands["deployments"].endswith(
+        "python -m workflows.pool")
+    assert "run-scaled:" in (ROOT / "Makefile").read_text()
