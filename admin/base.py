@@ -34,6 +34,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from forms.dates import LocalDateField, LocalDateTimeField
 from models import Campaign, Notification, certify, db, services
 from models.audit import record, snapshot
+from models.ownership import current_id
 from models.base import UTCDateTime
 from models.campaign import CAMPAIGN_TYPES, PHASES
 from models.org import ROLES
@@ -420,8 +421,7 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
                     # what people type is Asia/Shanghai wall-clock time
                     setattr(model, column.key, value.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC))
         if hasattr(model, "dealer_id") and "dealer_id" in inspect(type(model)).columns:
-            dealer_id = model.dealer_id if model.dealer_id is not None else \
-                getattr(getattr(model, "dealer", None), "id", None)
+            dealer_id = current_id(model, "dealer")  # the dealer being saved, not the stored one
             if current_dealer_id() is not None and is_created:
                 model.dealer_id = dealer_id = current_dealer_id()
             if not may_see_dealer(current_user, dealer_id):

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
 from .preparation import new_token
-from .forms_rules import (Validated, between, check, each_row, in_window, required, same_owner,
-                          valid_mobile, valid_plate)
+from .forms_rules import (Validated, between, check, each_row, in_window, required, valid_mobile,
+                          valid_plate)
 
 if TYPE_CHECKING:
     from .workorder import WorkOrder
@@ -48,7 +48,7 @@ class SignIn(Validated, CampaignOwned, DealerOwned, Record, Base):
                                                         order_by="WorkOrder.id")
 
     form_rules = (required("campaign", "arrived_at", "name"), in_window("arrived_at"),
-                  valid_mobile("mobile"), valid_plate("plate"), same_owner("customer", "advisor"))
+                  valid_mobile("mobile"), valid_plate("plate"))
 
     def __str__(self) -> str:
         return f"{self.name} {self.plate or ''}".strip()
@@ -78,7 +78,7 @@ class Feedback(Validated, CampaignOwned, DealerOwned, Record, Base):
         return f"评分项目重复：{'、'.join(repeated)}" if repeated else None
 
     form_rules = (required("campaign", "filled_on", "customer_name"), in_window("filled_on"),
-                  between("nps", 0, 10), check(_complaint_described), same_owner("sign_in"),
+                  between("nps", 0, 10), check(_complaint_described),
                   each_row("ratings", required("item", "score"), between("score", 1, 5),
                            row_name="评分第{n}项"),
                   check(_items_once))

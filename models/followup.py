@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, object_session, relationship
 
 from .audit import record
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
-from .forms_rules import Validated, between, check, in_window, required, same_owner, valid_mobile
+from .forms_rules import Validated, between, check, in_window, required, valid_mobile
 
 CALLBACK_KINDS = {"dealer": "特约店回访", "verification": "呼叫中心核实"}
 OUTCOMES = {"pending": "待回访", "reached": "已联系", "unreachable": "联系不上", "wrong_number": "号码错误"}
@@ -49,8 +49,7 @@ class Callback(Validated, CampaignOwned, DealerOwned, Record, Base):
     # 在客户参加活动后一周内 … 作服务回访工作 (seed 000 slide 34): due dates run to window end + 7
     form_rules = (required("campaign", "customer_name", "due_on"),
                   in_window("due_on", grace_days=7), valid_mobile("mobile"), between("satisfaction", 1, 5),
-                  check(_called_when_done), check(_confirmed_only_when_verified, "visit_confirmed"),
-                  same_owner("work_order", "agent"))
+                  check(_called_when_done), check(_confirmed_only_when_verified, "visit_confirmed"))
 
 
 class Complaint(Validated, CampaignOwned, DealerOwned, Record, Base):
@@ -83,7 +82,7 @@ class Complaint(Validated, CampaignOwned, DealerOwned, Record, Base):
         return None
 
     form_rules = (required("campaign", "customer_name", "description"),
-                  valid_mobile("mobile"), same_owner("assignee"), check(_closed_with_cause))
+                  valid_mobile("mobile"), check(_closed_with_cause))
 
     def __str__(self) -> str:
         return f"{self.customer_name} {COMPLAINT_STATUS.get(self.status, '')}"

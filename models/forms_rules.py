@@ -136,28 +136,6 @@ def in_window(key: str, *, grace_days: int = 0) -> Rule:
     return rule
 
 
-def _owner_id(obj: Any, key: str) -> Any:
-    value = getattr(obj, f"{key}_id", None)
-    return value if value is not None else getattr(getattr(obj, key, None), "id", None)
-
-
-def same_owner(*keys: str) -> Rule:
-    """A related record (customer, advisor, sign-in…) belongs to this record's dealer and campaign.
-
-    HQ people (no dealer) may be linked to any dealer's record.
-    """
-    def rule(obj: Any) -> Iterator[str]:
-        for key in keys:
-            target = getattr(obj, key, None)
-            if target is None:
-                continue
-            for owner, word in (("dealer", "属于其他特约店"), ("campaign", "不属于本活动")):
-                mine, theirs = _owner_id(obj, owner), _owner_id(target, owner)
-                if mine is not None and theirs is not None and mine != theirs:
-                    yield Problem(f"“{label(obj, key)}”{target}{word}", key)
-    return rule
-
-
 def _normalized(key: str, value: Any) -> Any:
     from .validators import normalize_mobile, normalize_plate
 
@@ -190,7 +168,9 @@ def unique_per_dealer_campaign(*keys: str | tuple[str, ...], list_name: str) -> 
     def rule(obj: Any) -> Iterator[str]:
         from . import db
 
-        dealer, campaign = _owner_id(obj, "dealer"), _owner_id(obj, "campaign")
+        from .ownership import current_id
+
+        dealer, campaign = current_id(obj, "dealer"), current_id(obj, "campaign")
         if dealer is None or campaign is None or inspect(obj).session is None:
             return
         for spec in specs:
@@ -253,9 +233,15 @@ class Validated:
 
     def validation_problems(self) -> list[str]:
         from . import db
+        from .ownership import link_problems, moved_problem
 
         with db.session.no_autoflush:  # never flush a half-checked record to answer a rule
-            return [message for rule in self.form_rules for message in rule(self)]
+            problems = [message for rule in self.form_rules for message in rule(self)]
+            # links never cross dealers: one rule for every model, not a list each model keeps
+            problems += list(link_problems(self))
+            if inspect(self).persistent and (moved := moved_problem(self)):
+                problems.append(moved)
+            return problems
 
     def validation_problem(self) -> str | None:
         """All messages as one text (the importer's and the flash's form)."""

@@ -15,6 +15,7 @@ from .campaign import Campaign
 from .execution import FEEDBACK_ITEMS, Feedback, SignIn
 from .followup import Callback, complaint_from_feedback
 from .forms_rules import LOCAL_TZ, local_date, local_today
+from .ownership import current_id
 from .preparation import CustomerInvitation
 from .certify import callback_kind_for
 from .reporting import DEALER_DUTIES, CoachingVisit, WeeklySummary
@@ -34,13 +35,8 @@ def local_now() -> dt.datetime:
     return dt.datetime.now(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
 
 
-def _id(obj: Any, key: str) -> Any:
-    value = getattr(obj, f"{key}_id", None)
-    return value if value is not None else getattr(getattr(obj, key, None), "id", None)
-
-
 def dealer_id_of(obj: Any, user: Any) -> int | None:
-    return _id(obj, "dealer") or getattr(user, "dealer_id", None)
+    return current_id(obj, "dealer") or getattr(user, "dealer_id", None)
 
 
 # --- defaults on a blank form ---------------------------------------------------------------
@@ -188,8 +184,8 @@ def fill_blank_defaults(obj: Any) -> None:
 def invitation_for(sign_in: SignIn, dealer_id: int | None) -> CustomerInvitation | None:
     """The invitation-list entry this arrival answers: same customer, plate or mobile."""
     same = []
-    if _id(sign_in, "customer") is not None:
-        same.append(CustomerInvitation.customer_id == _id(sign_in, "customer"))
+    if current_id(sign_in, "customer") is not None:
+        same.append(CustomerInvitation.customer_id == current_id(sign_in, "customer"))
     if sign_in.plate:
         same.append(CustomerInvitation.plate == sign_in.plate)
     if sign_in.mobile:
@@ -197,7 +193,7 @@ def invitation_for(sign_in: SignIn, dealer_id: int | None) -> CustomerInvitation
     if not same or dealer_id is None:
         return None
     return db.session.scalar(select(CustomerInvitation).where(
-        CustomerInvitation.campaign_id == _id(sign_in, "campaign"),
+        CustomerInvitation.campaign_id == current_id(sign_in, "campaign"),
         CustomerInvitation.dealer_id == dealer_id, or_(*same)).limit(1))
 
 
@@ -232,8 +228,9 @@ def before_save(obj: Any, user: Any) -> None:
                 obj.due_on = callback_due_on(obj.work_order.visited_on)
             if obj.outcome not in (None, "pending") and obj.called_at is None:
                 obj.called_at = dt.datetime.now(dt.UTC)
-        for child in getattr(obj, "vehicles", None) or []:  # a customer's inline vehicles
-            child.dealer_id = dealer_id_of(obj, user)
+        for child in getattr(obj, "vehicles", None) or []:  # a customer's new inline vehicles
+            if child.dealer_id is None:  # a stored one keeps its dealer: ownership.link_problems checks it
+                child.dealer_id = dealer_id_of(obj, user)
 
 
 def after_save(obj: Any, user: Any) -> None:

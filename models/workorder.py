@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
 from .forms_rules import (Problem, Validated, check, each_row, in_window, non_negative, ordered,
-                          required, same_owner, stored_rows)
+                          required, stored_rows)
 
 FINDINGS = {"ok": "正常", "attention": "注意", "fail": "异常"}
 SUGGESTIONS = {"none": "无", "maintain": "建议保养", "repair": "建议维修", "replace": "立即更换"}
@@ -76,7 +76,7 @@ class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
 
     form_rules = (required("campaign", "number", "visited_on"), check(_one_per_sign_in), in_window("visited_on"),
                   non_negative("mileage_km", "labor_hours", "paid_amount"), ordered("visited_on", "first_copy_sent_on"),
-                  same_owner("sign_in", "customer", "vehicle", "advisor"), check(_vehicle_of_customer),
+                  check(_vehicle_of_customer),
                   each_row("items", required("name"), check(lambda item: item.suggestion_problem(), "suggestion"),
                            row_name="检测项目{n}"),
                   check(_safety_signed, "customer_signed"))

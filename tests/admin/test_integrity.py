@@ -7,7 +7,8 @@ import json
 
 from sqlalchemy import select
 
-from models import AuditLog, Callback, Complaint, PlanMeeting, WeeklySummary, WorkOrder, db
+from models import (AuditLog, Callback, Complaint, Customer, CustomerInvitation, PlanMeeting, Vehicle,
+                    WeeklySummary, WorkOrder, db)
 from models.gates import campaign_items
 from tests.conftest import reload
 from tests.factories import make_row
@@ -155,3 +156,53 @@ def test_it_refuses_to_delete_certified_or_referenced_records(client_for, person
     assert "已受理的投诉不能删除" in _text(_delete(hq, "complaint", complaint))
     assert "不能删除" in _text(_delete(hq, "work_order", order))
     assert reload(complaint) is not None and reload(order) is not None
+
+
+# --- finding 5: links never cross dealers -------------------------------------------------------------
+def test_it_refuses_hq_a_vehicle_or_invitation_of_dealer_b_for_a_customer_of_dealer_a(client_for, personas):
+    customer = make_row(Customer, dealer=personas.dealer_a, name="张伟", mobile="13812345678")
+    db.session.commit()
+    hq = client_for(personas.hq)
+    vehicle = hq.post("/admin/vehicle/new/", {"dealer": str(personas.dealer_b.id), "customer": str(customer.id),
+                                              "plate": "京A12345"}, csrf_from="/admin/vehicle/new/")
+    invitation = hq.post("/admin/customer_invitation/new/", {
+        "campaign": str(personas.campaign.id), "dealer": str(personas.dealer_b.id), "customer": str(customer.id),
+        "name": "张伟", "mobile": "13812345678", "source": "manual", "contact_status": "invited"},
+        csrf_from="/admin/customer_invitation/new/")
+    for response in (vehicle, invitation):
+        assert response.status_code == 200 and "属于其他特约店" in _text(response)
+    db.session.expire_all()
+    assert db.session.scalars(select(Vehicle)).all() == []
+    assert db.session.scalars(select(CustomerInvitation)).all() == []
+
+
+def test_it_refuses_moving_a_work_order_or_callback_away_from_its_customer(client_for, personas):
+    customer = make_row(Customer, dealer=personas.dealer_a, name="张伟")
+    order = make_row(WorkOrder, dealer=personas.dealer_a, campaign=personas.campaign, number="A01-1",
+                     customer_id=customer.id)
+    verification = make_row(Callback, dealer=personas.dealer_a, campaign=personas.campaign, kind="verification",
+                            work_order_id=order.id, customer_name="张伟", due_on=dt.date(2014, 1, 27))
+    db.session.commit()
+    url = f"/admin/work_order/edit/?id={order.id}"
+    moved = client_for(personas.hq).post(url, {
+        "campaign": str(personas.campaign.id), "dealer": str(personas.dealer_b.id), "number": "A01-1",
+        "visited_on": "2014-01-20", "customer": str(customer.id)}, csrf_from=url)
+    assert "属于其他特约店" in _text(moved)
+    url = f"/admin/callback/edit/?id={verification.id}"
+    moved = client_for(personas.call_center).post(url, {
+        "campaign": str(personas.campaign.id), "dealer": str(personas.dealer_b.id), "work_order": str(order.id),
+        "customer_name": "张伟", "due_on": "2014-01-27", "outcome": "pending"}, csrf_from=url)
+    assert "属于其他特约店" in _text(moved)
+    assert reload(order).dealer_id == reload(verification).dealer_id == personas.dealer_a.id
+
+
+def test_it_keeps_dealer_bs_vehicle_out_of_dealer_as_customer_form(client_for, personas):
+    customer = make_row(Customer, dealer=personas.dealer_a, name="张伟")
+    stray = make_row(Vehicle, dealer=personas.dealer_b, customer_id=customer.id, plate="京B12345")
+    db.session.commit()
+    url = f"/admin/customer/edit/?id={customer.id}"
+    response = client_for(personas.coord_a).post(url, {
+        "name": "张伟", "vehicles-0-id": str(stray.id), "vehicles-0-plate": "京A99999"}, csrf_from=url)
+    assert "属于其他特约店" in _text(response)
+    stray = reload(stray)
+    assert (stray.dealer_id, stray.plate) == (personas.dealer_b.id, "京B12345")

@@ -1,0 +1,111 @@
+"""One rule for ownership: links never cross dealers (DESIGN §6).
+
+Every many-to-one link from a record to a dealer-owned record (customer, vehicle, sign-in, work
+order, advisor…) must stay inside the record's dealer and campaign, and a record's own inline rows
+(a customer's vehicles) belong to its dealer. The rule reads the values being saved — the relation a
+form just set — not the foreign-key column, which still holds the stored (stale) value until the
+session flushes. Screens, the import and actions all reach it through Validated.validation_problems.
+HQ people (no dealer) may be linked to any dealer's record.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import RelationshipDirection
+
+from .forms_rules import Problem, label
+
+OWNERS = (("dealer", "属于其他特约店"), ("campaign", "不属于本活动"))
+
+
+def current_target(obj: Any, key: str) -> Any:
+    """The related record as it will be saved: one just assigned, else the stored one."""
+    state = inspect(obj)
+    added = state.attrs[key].history.added
+    if added:
+        return added[0]
+    if key in state.dict:
+        return state.dict[key]
+    rel = state.mapper.relationships[key]
+    fk = getattr(obj, next(iter(rel.local_columns)).key, None)
+    if fk is None or state.session is None:
+        return None
+    return state.session.get(rel.mapper.class_, fk)
+
+
+def current_id(obj: Any, key: str) -> Any:
+    """The id of obj's `key` relation (dealer, campaign…) as it will be saved."""
+    mapper = inspect(type(obj))
+    if key in mapper.relationships and inspect(obj).attrs[key].history.added:
+        target = inspect(obj).attrs[key].history.added[0]
+        return getattr(target, "id", None)
+    value = getattr(obj, f"{key}_id", None)
+    if value is None and key in mapper.relationships:
+        value = getattr(inspect(obj).dict.get(key), "id", None)
+    return value
+
+
+def _owned_by(cls: type, owner: str) -> bool:
+    return f"{owner}_id" in inspect(cls).columns
+
+
+def links(model: type) -> list[Any]:
+    """The many-to-one relations of `model` to records that have a dealer (the walk the tests repeat)."""
+    return [rel for rel in inspect(model).relationships
+            if rel.direction is RelationshipDirection.MANYTOONE and rel.key not in ("dealer", "campaign")
+            and _owned_by(rel.mapper.class_, "dealer")]
+
+
+def children(model: type) -> list[Any]:
+    """Inline rows of `model` that carry their own dealer (a customer's vehicles)."""
+    return [rel for rel in inspect(model).relationships
+            if rel.uselist and "delete-orphan" in rel.cascade and _owned_by(rel.mapper.class_, "dealer")]
+
+
+def link_problems(obj: Any) -> Iterator[str]:
+    """Every link of obj that leaves obj's dealer or campaign, as a message under its field."""
+    mine = {owner: current_id(obj, owner) for owner, _ in OWNERS if _owned_by(type(obj), owner)}
+    for rel in links(type(obj)):
+        target = current_target(obj, rel.key)
+        if target is None:
+            continue
+        for owner, word in OWNERS:
+            theirs = current_id(target, owner) if _owned_by(type(target), owner) else None
+            if mine.get(owner) is not None and theirs is not None and mine[owner] != theirs:
+                yield Problem(f"“{label(obj, rel.key)}”{target}{word}", rel.key)
+    for rel in children(type(obj)):
+        for n, row in enumerate(getattr(obj, rel.key) or []):
+            theirs = current_id(row, "dealer")
+            if mine.get("dealer") is not None and theirs is not None and theirs != mine["dealer"]:
+                yield Problem(f"{row}属于其他特约店，不能在此修改", f"{rel.key}-{n}")
+
+
+def moved_problem(obj: Any) -> str | None:
+    """A record moved to another dealer must not leave its linked records behind at the old one.
+
+    Moving is an HQ correction; rather than silently re-home a customer's vehicles or visits, it is
+    refused while other records of the old dealer point at this one.
+    """
+    state = inspect(obj)
+    if state.session is None or "dealer_id" not in state.mapper.columns or obj.id is None:
+        return None
+    model, session = type(obj), state.session
+    with session.no_autoflush:
+        old = session.scalar(select(model.dealer_id).where(model.id == obj.id))
+        new = current_id(obj, "dealer")
+        if old is None or new is None or old == new:
+            return None
+        total = 0
+        for other in state.mapper.registry.mappers:
+            table = other.local_table
+            if "dealer_id" not in table.c:
+                continue
+            for fk in table.foreign_keys:
+                if fk.column.table is state.mapper.local_table:
+                    total += session.scalar(select(func.count()).select_from(table).where(
+                        fk.parent == obj.id, table.c.dealer_id == old)) or 0
+    if total:
+        return f"该记录仍被原特约店的 {total} 条记录引用，不能改到其他特约店；请先处理这些记录"
+    return None
