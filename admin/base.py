@@ -32,7 +32,7 @@ from wtforms.fields import DateTimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from forms.dates import LocalDateField, LocalDateTimeField
-from models import Campaign, Notification, certify, db, services
+from models import Campaign, Notification, certify, db, services, windows
 from models.audit import record, snapshot
 from models.ownership import current_id
 from models.base import UTCDateTime
@@ -428,10 +428,13 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
                 raise ValidationError("不能为其他特约店创建或修改记录")
         if not is_created and (problem := certify.edit_problem(model, current_user)):
             raise ValidationError(problem)
+        outside = windows.window_problem(model)
+        if outside and not windows.may_override(current_user):
+            raise ValidationError(outside)
         self._check_rules(form, model)
         db.session.flush()
         record(db.session, user=current_user, action="create" if is_created else "update",
-               entity=model)
+               entity=model, detail=f"总部阶段外更正：{outside}" if outside else None)
 
     def _check_rules(self, form: Any, model: Any) -> None:
         """Run the model's form_rules; a message that names a field is shown under that field

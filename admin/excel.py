@@ -25,7 +25,7 @@ from forms.definitions import FormDefinition, definition_for
 from forms.excel import XLSX_MIME, attachment, csv_chunks, template_bytes, xlsx_bytes
 from forms.importer import (Context, ImportRefused, Preview, Stash, check_file, confirm_rows,
                             preview_from_stash, rejected_csv)
-from models import Campaign, Dealer, ImportJob, Participation, db, services
+from models import Campaign, Dealer, ImportJob, Participation, db, services, windows
 from models.base import LOCAL_TZ, utcnow
 from models.imports import RUNNING, STATES
 from models.scoping import may_see_dealer, parse_id, scoped
@@ -38,6 +38,14 @@ IMPORT_STALE = dt.timedelta(minutes=10)  # a background import silent this long 
 
 def _stash() -> Stash:
     return Stash(db.session)
+
+
+def _refuse_outside_window(definition: FormDefinition, campaign: Any, dealer_id: int) -> None:
+    if windows.may_override(current_user):
+        return
+    for part in definition.parts.values():
+        if problem := windows.phase_problem(part.model, campaign, dealer_id):
+            raise ImportRefused(problem, 409)
 
 
 def max_rows() -> int:
@@ -122,6 +130,7 @@ class ExcelImportMixin:
                 Participation.campaign_id == campaign.id, Participation.dealer_id == dealer_id))
             if enrolled is None:
                 raise ImportRefused(f"该特约店未参加活动“{campaign.name}”，不能导入", 422)
+        _refuse_outside_window(definition, campaign, dealer_id)
         return Context(user=current_user, dealer_id=dealer_id, campaign=campaign)
 
     def _upload_page(self, definition: FormDefinition, error: str | None = None, status: int = 200):
@@ -238,6 +247,7 @@ class ExcelImportMixin:
         written = False
         try:
             campaign = db.session.get(Campaign, payload["campaign_id"]) if payload["campaign_id"] else None
+            _refuse_outside_window(definition, campaign, payload["dealer_id"])  # the phase may have moved on
             context = Context(user=current_user, dealer_id=payload["dealer_id"], campaign=campaign)
             outcome = confirm_rows(db.session, definition, payload, context, only_valid=only_valid)
             if not outcome.written:

@@ -380,7 +380,9 @@ class WorkOrderView(FormView):
     column_default_sort = ("visited_on", True)
     form_excluded_columns = FormView.form_excluded_columns + ["declined_suggestions"]
     column_descriptions = {"declined_suggestions": "由检测项目自动汇总：有专家建议而顾客未接受的项目"}
-    inline_models = [inline(WorkOrderItem)]
+    # 检测项目 come from the campaign's fixed template (WorkOrder.follow_template): shown, not typed
+    inline_models = [(WorkOrderItem, {**inline(WorkOrderItem)[1], "form_widget_args": {
+        "position": {"readonly": True}, "name": {"readonly": True}, "safety_critical": {"disabled": True}}})]
 
     @property
     def _details_columns(self):

@@ -211,6 +211,7 @@ def before_save(obj: Any, user: Any) -> None:
             # A customer not on the invitation list is welcome, and counted as a walk-in.
             obj.walk_in = invitation_for(obj, dealer_id_of(obj, user)) is None
         elif isinstance(obj, WorkOrder):
+            obj.follow_template()
             if obj.sign_in is not None and obj.customer is None:
                 obj.customer = obj.sign_in.customer
             obj.declined_suggestions = declined_text(obj)

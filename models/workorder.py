@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field
-from .forms_rules import (Problem, Validated, check, each_row, in_window, non_negative, ordered,
-                          required, stored_rows)
+from .forms_rules import (Problem, Validated, campaign_of, check, each_row, in_window, non_negative,
+                          ordered, required, stored_rows, stored_value)
 
 FINDINGS = {"ok": "正常", "attention": "注意", "fail": "异常"}
 SUGGESTIONS = {"none": "无", "maintain": "建议保养", "repair": "建议维修", "replace": "立即更换"}
@@ -61,6 +61,38 @@ class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
             return f"车辆 {self.vehicle} 不属于顾客 {self.customer}"
         return None
 
+    def _template_items(self) -> dict[int, object] | None:
+        template = getattr(campaign_of(self), "checklist_template", None)
+        return None if template is None else {item.position: item for item in template.items}
+
+    def follow_template(self) -> None:
+        """The rows are the campaign's fixed checklist (HQ's template, seed 000: 21项 + 冷却检测): item
+        name, safety flag and order are the template's whatever a form posted, a missing row comes
+        back; only the results (measured value, finding, suggestion, acceptance) are the work order's."""
+        items = self._template_items()
+        if items is None:
+            return
+        present = set()
+        for row in self.items:
+            row.position = stored_value(row, "position") or row.position  # a stored row keeps its place
+            if (item := items.get(row.position)) is not None:
+                row.name, row.safety_critical = item.name, item.safety_critical
+                present.add(row.position)
+        for position in sorted(items.keys() - present):
+            self.items.append(WorkOrderItem(position=position, name=items[position].name,
+                                            safety_critical=items[position].safety_critical,
+                                            finding="ok", suggestion="none", accepted=True))
+
+    def _rows_from_template(self) -> Iterator[str]:
+        items = self._template_items()
+        if items is None:
+            return
+        positions = [row.position for row in self.items]
+        for n, row in enumerate(self.items):
+            if row.position not in items or positions.count(row.position) > 1:
+                yield Problem(f"检测项目{n + 1}“{row.name}”不是本活动检测项目模板中的项目，不能增加或改动项目",
+                              f"items-{n}-name")
+
     def _one_per_sign_in(self) -> str | None:
         # one arrival, one free-inspection report: the sign-in row links to it (开工单 → 工单号)
         from . import db
@@ -76,7 +108,7 @@ class WorkOrder(Validated, CampaignOwned, DealerOwned, Record, Base):
 
     form_rules = (required("campaign", "number", "visited_on"), check(_one_per_sign_in), in_window("visited_on"),
                   non_negative("mileage_km", "labor_hours", "paid_amount"), ordered("visited_on", "first_copy_sent_on"),
-                  check(_vehicle_of_customer),
+                  check(_vehicle_of_customer), check(_rows_from_template),
                   each_row("items", required("name"), check(lambda item: item.suggestion_problem(), "suggestion"),
                            row_name="检测项目{n}"),
                   check(_safety_signed, "customer_signed"))

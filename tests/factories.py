@@ -95,3 +95,12 @@ def submit(campaign, dealer, phase: str | None = None, now=None) -> None:
                                                        User.dealer_id == dealer.id))
     submit_for_review(db.session, user=coordinator, campaign=campaign, dealer_id=dealer.id,
                       phase=phase or participation_of(campaign, dealer).phase, now=now)
+
+
+def open_window(campaign, model: type) -> None:
+    """Put the campaign in the first phase whose window lets `model` be written (models/windows)."""
+    from models.windows import WINDOWS
+
+    allowed = WINDOWS.get(model)
+    if allowed and campaign.phase not in allowed:
+        move_to_phase(campaign, allowed[0])

@@ -16,6 +16,7 @@ from models.forms_rules import local_today
 from models.validators import with_check_digit
 from admin.views import SCREENS
 from tests.conftest import reload
+from tests.factories import open_window
 
 VIN_OK = with_check_digit("LFV2A21K0D3123456")
 VIN_BAD = VIN_OK[:8] + ("1" if VIN_OK[8] != "1" else "2") + VIN_OK[9:]
@@ -99,6 +100,11 @@ def screens(personas):
     return _screens(personas)
 
 
+def _open(personas, model: type) -> None:
+    open_window(personas.campaign, model)
+    db.session.commit()
+
+
 def _save(client, url: str, data: dict):
     return client.post(url, data, csrf_from=url)
 
@@ -117,6 +123,7 @@ SCREEN_NAMES = [
 def test_it_creates_edits_and_deletes_through_the_screen(client_for, personas, screens, endpoint):
     user, data, (field, new_value) = screens[endpoint]
     model, client, base = _model(endpoint), client_for(user), f"/admin/{endpoint}"
+    _open(personas, model)
     created = _save(client, f"{base}/new/", data)
     assert created.status_code == 302, _flashed(created)[-3000:]
     row = db.session.scalar(select(model))
@@ -142,6 +149,7 @@ def test_it_creates_edits_and_deletes_through_the_screen(client_for, personas, s
 def test_it_refuses_another_dealers_user(client_for, personas, screens, endpoint):
     user, data, (field, new_value) = screens[endpoint]
     base, model = f"/admin/{endpoint}", _model(endpoint)
+    _open(personas, model)
     assert _save(client_for(user), f"{base}/new/", data).status_code == 302
     row = db.session.scalar(select(model))
     view = next(v for v, m, _, _ in SCREENS if m is model)
@@ -215,9 +223,11 @@ def _with(data: dict, field: str, value: str | None) -> dict:
 
 @pytest.mark.parametrize("endpoint,field,bad,message,good", RULES,
                          ids=[f"{r[0]}-{r[1]}-{r[2]}" for r in RULES])
-def test_it_refuses_bad_values_and_accepts_good_ones(client_for, screens, endpoint, field, bad, message, good):
+def test_it_refuses_bad_values_and_accepts_good_ones(client_for, personas, screens, endpoint, field, bad, message,
+                                                    good):
     user, data, _ = screens[endpoint]
     client, url, model = client_for(user), f"/admin/{endpoint}/new/", _model(endpoint)
+    _open(personas, model)
     refused = _save(client, url, _with(data, field, bad))
     assert refused.status_code == 200
     assert message in _flashed(refused)
@@ -430,6 +440,7 @@ def test_it_keeps_several_reasons_for_a_plan_meeting(client_for, personas, scree
 
     user, data, _ = screens["plan_meeting"]
     client = client_for(user)
+    _open(personas, PlanMeeting)
     response = _save(client, "/admin/plan_meeting/new/",
                      {**data, "reasons": ["market", "stock"], "support_requested": ["compensation"]})
     assert response.status_code == 302, _flashed(response)[-2000:]

@@ -7,11 +7,12 @@ import json
 
 from sqlalchemy import select
 
-from models import (AuditLog, Callback, Complaint, Customer, CustomerInvitation, PlanMeeting, Vehicle,
+from models import (AuditLog, Callback, Complaint, Customer, CustomerInvitation, PlanMeeting, SignIn, Vehicle,
                     WeeklySummary, WorkOrder, db)
+from models.checklists import DEFAULT_21, default_template
 from models.gates import campaign_items
 from tests.conftest import reload
-from tests.factories import make_row
+from tests.factories import make_row, move_to_phase
 
 
 def _text(response) -> str:
@@ -35,6 +36,8 @@ PLAN = {"held_on": "2014-01-05", "place": "会议室", "status": "approved", "go
 
 # --- finding 1: self-approval of the plan ---------------------------------------------------------
 def test_it_ignores_a_status_the_coordinator_types_on_the_plan(client_for, personas):
+    move_to_phase(personas.campaign, "planning")
+    db.session.commit()
     client = client_for(personas.coord_a)
     assert 'name="status"' not in client.get("/admin/plan_meeting/new/").get_data(as_text=True)
     created = client.post("/admin/plan_meeting/new/", {**PLAN, "campaign": str(personas.campaign.id)},
@@ -206,3 +209,71 @@ def test_it_keeps_dealer_bs_vehicle_out_of_dealer_as_customer_form(client_for, p
     assert "属于其他特约店" in _text(response)
     stray = reload(stray)
     assert (stray.dealer_id, stray.plate) == (personas.dealer_b.id, "京B12345")
+
+
+# --- finding 6: phase windows ------------------------------------------------------------------------
+PLANNING_WRITES = [
+    ("sa_a", "sign_in", {"arrived_at": "2014-01-20 09:30:00", "name": "张伟"}),
+    ("sa_a", "work_order", {"number": "A01-20140120-001", "visited_on": "2014-01-20"}),
+    ("sa_a", "callback", {"customer_name": "王芳", "due_on": "2014-01-27"}),
+    ("coord_a", "weekly_summary", {"week_start": "2014-01-20"}),
+]
+
+
+def test_it_refuses_execution_forms_while_the_campaign_is_planned(client_for, personas):
+    move_to_phase(personas.campaign, "planning")
+    db.session.commit()
+    for who, endpoint, data in PLANNING_WRITES:
+        url = f"/admin/{endpoint}/new/"
+        response = client_for(getattr(personas, who)).post(
+            url, {"campaign": str(personas.campaign.id), **data}, csrf_from=url)
+        assert response.status_code == 200, endpoint
+        assert "活动当前处于“提出”阶段，此表只能在“执行”" in _text(response), endpoint
+    for model in (SignIn, WorkOrder, Callback, WeeklySummary):
+        assert db.session.scalars(select(model)).all() == []
+
+
+def test_it_refuses_an_import_outside_the_window(client_for, personas):
+    from tests.forms.conftest import upload, xlsx_file
+
+    move_to_phase(personas.campaign, "planning")
+    db.session.commit()
+    response = upload(client_for(personas.sa_a), "sign_in", xlsx_file(
+        ["到店时间", "顾客姓名"], [["2014-01-20 09:30", "张伟"]]), "s.xlsx", campaign_id=personas.campaign.id)
+    assert response.status_code == 409 and "此表只能在“执行”阶段" in _text(response)
+    assert db.session.scalars(select(SignIn)).all() == []
+
+
+def test_it_lets_hq_correct_outside_the_window_with_an_audit_note(client_for, personas):
+    move_to_phase(personas.campaign, "evaluation")
+    db.session.commit()
+    url = "/admin/sign_in/new/"
+    response = client_for(personas.hq).post(url, {
+        "campaign": str(personas.campaign.id), "dealer": str(personas.dealer_a.id),
+        "arrived_at": "2014-01-20 09:30:00", "name": "张伟"}, csrf_from=url)
+    assert response.status_code == 302, _text(response)[-2000:]
+    note = db.session.scalar(select(AuditLog.detail).where(AuditLog.entity == "SignIn"))
+    assert note.startswith("总部阶段外更正：活动当前处于“测评”阶段")
+
+
+# --- finding 4: the checklist is HQ's template, not the work order's -----------------------------------
+def test_it_keeps_the_templates_item_name_and_safety_flag_on_a_work_order(client_for, personas):
+    personas.campaign.checklist_template = default_template(db.session)
+    db.session.commit()
+    url = "/admin/work_order/new/"
+    page = client_for(personas.coord_a).get(url).get_data(as_text=True)
+    assert 'name="items-0-name"' in page and "readonly" in page
+    data = {"campaign": str(personas.campaign.id), "number": "A01-20140120-001", "visited_on": "2014-01-20",
+            "items-0-position": "1", "items-0-name": "刹车片", "items-0-finding": "attention",
+            "items-0-suggestion": "replace", "items-0-accepted": "y"}  # 涉及行车安全 unticked, not signed
+    refused = client_for(personas.coord_a).post(url, data, csrf_from=url)
+    assert "涉及行车安全的问题须请顾客签字确认：刹车片厚度" in _text(refused)
+    extra = client_for(personas.coord_a).post(url, {**data, "customer_signed": "y", "items-0-position": "99"},
+                                              csrf_from=url)
+    assert "不是本活动检测项目模板中的项目" in _text(extra)
+    assert db.session.scalars(select(WorkOrder)).all() == []
+    saved = client_for(personas.coord_a).post(url, {**data, "customer_signed": "y"}, csrf_from=url)
+    assert saved.status_code == 302, _text(saved)[-2000:]
+    order = db.session.scalar(select(WorkOrder))
+    rows = [(i.position, i.name, i.safety_critical) for i in order.items]
+    assert rows[0] == (1, "刹车片厚度", True) and len(rows) == len(DEFAULT_21)

@@ -5,11 +5,22 @@ import csv
 import io
 import re
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from models import db
 from models.validators import with_check_digit
+from tests.factories import move_to_phase
+
+
+@pytest.fixture(autouse=True)
+def _campaign_in_execution(request):
+    """Imports fill a running campaign's lists (phase windows, models/windows.py)."""
+    if "personas" in request.fixturenames:
+        move_to_phase(request.getfixturevalue("personas").campaign, "execution")
+        db.session.commit()
 
 
 def plate(n: int) -> str:

@@ -12,6 +12,7 @@ from admin.views import SCREENS
 from forms.definitions import DEFINITIONS, validate_row
 from forms.importer import Context
 from models import db
+from tests.factories import open_window
 
 from .conftest import confirm, mobile, plate, token_of, upload, vin
 
@@ -81,6 +82,9 @@ def _filled(definition, n: int, campaign) -> dict:
 
 @pytest.mark.parametrize("definition", IMPORTABLE, ids=[d.key for d in IMPORTABLE])
 def test_it_round_trips_template_download_fill_and_import(client_for, personas, definition):
+    for part in definition.parts.values():
+        open_window(personas.campaign, part.model)
+    db.session.commit()
     client = client_for(personas.coord_a)
     response = client.get(f"/admin/{definition.key}/template.xlsx?campaign_id={personas.campaign.id}")
     book = load_workbook(io.BytesIO(response.data))
