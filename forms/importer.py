@@ -31,6 +31,7 @@ from models import (Customer, CustomerInvitation, ImportJob, SignIn, Vehicle, We
 from models.audit import AuditLog
 from models.base import utcnow
 from models.preparation import new_token
+from models.services import customer_for_visit
 
 from .definitions import FormDefinition, _text, validate_row
 
@@ -472,8 +473,13 @@ def write_rows(session: Any, definition: FormDefinition, clean_rows: list[dict[s
             row["token"] = new_token()  # an executemany would give every row the same default
     if definition.model is SignIn:
         _mark_walk_ins(session, rows, context)
-        for row in rows:
+        for row in rows:  # the customer chain, as on the screen (models.services.customer_for_visit)
             row["feedback_token"] = new_token()
+            arrival = SignIn(campaign_id=context.campaign_id, name=row["name"], mobile=row.get("mobile"),
+                             plate=row.get("plate"))
+            customer = customer_for_visit(arrival, context.dealer_id)
+            session.flush()
+            row["customer_id"] = customer.id
     session.execute(insert(definition.model), rows)
     return len(rows)
 

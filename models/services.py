@@ -12,12 +12,13 @@ from sqlalchemy import and_, func, inspect, or_, select
 
 from . import db
 from .campaign import Campaign
+from .certify import callback_kind_for
+from .customer import Customer, Vehicle
 from .execution import FEEDBACK_ITEMS, Feedback, SignIn
 from .followup import Callback, complaint_from_feedback
 from .forms_rules import LOCAL_TZ, local_date, local_today
 from .ownership import current_id
 from .preparation import CustomerInvitation
-from .certify import callback_kind_for
 from .reporting import DEALER_DUTIES, CoachingVisit, WeeklySummary
 from .schedules import callback_due_on
 from .scoping import parse_id, scoped
@@ -69,8 +70,10 @@ def form_defaults(model: type, user: Any, campaign: Any, args: Mapping[str, str]
         values.update(arrived_at=now if now.date() == today else dt.datetime.combine(today, dt.time(9)),
                       advisor=advisor)
     elif model is WorkOrder:
-        values.update(advisor=advisor, number=next_work_order_number(user))
+        values["advisor"] = advisor
         values.update(_from_sign_in(args.get("sign_in"), user))
+        dealer = getattr(values.get("sign_in"), "dealer", None) or getattr(user, "dealer", None)
+        values["number"] = next_work_order_number(dealer, values.get("visited_on") or today)
         campaign = values.get("campaign", campaign)
         values["items"] = checklist_rows(campaign)
     elif model is Feedback:
@@ -114,10 +117,7 @@ def _from_sign_in(pk: str | None, user: Any) -> dict[str, Any]:
     sign_in = _visible(SignIn, pk, user)
     if sign_in is None:
         return {}
-    vehicle = None
-    if sign_in.customer is not None and sign_in.plate:
-        vehicle = next((v for v in sign_in.customer.vehicles
-                        if v.plate and normalize_plate(v.plate) == normalize_plate(sign_in.plate)), None)
+    vehicle = vehicle_of(sign_in.customer, sign_in.plate)
     return {"sign_in": sign_in, "campaign": sign_in.campaign, "customer": sign_in.customer,
             "vehicle": vehicle, "mileage_km": getattr(vehicle, "mileage_km", None),
             "advisor": sign_in.advisor,
@@ -147,15 +147,51 @@ def pending_callback(work_order_pk: str | None, user: Any) -> Callback | None:
         .order_by(Callback.id).limit(1), Callback, user))
 
 
-def next_work_order_number(user: Any) -> str | None:
-    """Dealer code + date + running number of the day, e.g. A01-20140120-003."""
-    dealer = getattr(user, "dealer", None)
+def vehicle_of(customer: Any, plate: str | None) -> Any:
+    """The customer's vehicle with this plate (the one a sign-in came in), else the only one."""
+    vehicles = list(getattr(customer, "vehicles", None) or [])
+    if plate:
+        return next((v for v in vehicles if v.plate and normalize_plate(v.plate) == normalize_plate(plate)),
+                    None)
+    return vehicles[0] if len(vehicles) == 1 else None
+
+
+def next_work_order_number(dealer: Any, visited_on: dt.date) -> str | None:
+    """Dealer code + visit date + running number of that day, e.g. A01-20140120-003."""
     if dealer is None:
         return None
-    today = local_today()
     done = db.session.scalar(select(func.count()).select_from(WorkOrder).where(
-        WorkOrder.dealer_id == dealer.id, WorkOrder.visited_on == today)) or 0
-    return f"{dealer.code}-{today:%Y%m%d}-{done + 1:03d}"
+        WorkOrder.dealer_id == dealer.id, WorkOrder.visited_on == visited_on)) or 0
+    return f"{dealer.code}-{visited_on:%Y%m%d}-{done + 1:03d}"
+
+
+def customer_for_visit(sign_in: SignIn, dealer_id: int) -> Customer:
+    """The dealer's Customer an arrival is about, with the Vehicle it came in: found by the
+    invitation list's customer, the plate or VIN, or the mobile, else created from the sign-in
+    and its invitation, so the work order, 客户联, callbacks and follow-up lists carry the customer."""
+    invitation = invitation_for(sign_in, dealer_id)
+    mobile = sign_in.mobile or getattr(invitation, "mobile", None)
+    plate = sign_in.plate or getattr(invitation, "plate", None)
+    vin = getattr(invitation, "vin", None)
+    known = [getattr(Vehicle, k) == v for k, v in (("plate", plate), ("vin", vin)) if v]
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.dealer_id == dealer_id, or_(*known))
+                                .order_by(Vehicle.id).limit(1)) if known else None
+    customer = getattr(invitation, "customer", None) or getattr(vehicle, "customer", None)
+    if customer is None and mobile:
+        customer = db.session.scalar(select(Customer).where(Customer.dealer_id == dealer_id,
+                                                            Customer.mobile == mobile).order_by(Customer.id))
+    if customer is None:
+        customer = Customer(dealer_id=dealer_id, name=sign_in.name, mobile=mobile)
+        db.session.add(customer)
+    if vehicle is None and (plate or vin):
+        vehicle = Vehicle(dealer_id=dealer_id, customer=customer, plate=plate, vin=vin,
+                          model=getattr(invitation, "model", None),
+                          mileage_km=getattr(invitation, "mileage_km", None),
+                          last_visit=getattr(invitation, "last_visit", None))
+        db.session.add(vehicle)
+    if invitation is not None and invitation.customer_id is None:
+        invitation.customer = customer
+    return customer
 
 
 # --- derived on save -------------------------------------------------------------------------
@@ -210,10 +246,14 @@ def before_save(obj: Any, user: Any) -> None:
         if isinstance(obj, SignIn):
             # A customer not on the invitation list is welcome, and counted as a walk-in.
             obj.walk_in = invitation_for(obj, dealer_id_of(obj, user)) is None
+            if current_id(obj, "customer") is None and dealer_id_of(obj, user) is not None:
+                obj.customer = customer_for_visit(obj, dealer_id_of(obj, user))
         elif isinstance(obj, WorkOrder):
             obj.follow_template()
             if obj.sign_in is not None and obj.customer is None:
                 obj.customer = obj.sign_in.customer
+            if obj.sign_in is not None and obj.vehicle is None and obj.customer is not None:
+                obj.vehicle = vehicle_of(obj.customer, obj.sign_in.plate)
             obj.declined_suggestions = declined_text(obj)
         elif isinstance(obj, Feedback):
             if not obj.customer_name and obj.sign_in is not None:

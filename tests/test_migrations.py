@@ -80,3 +80,41 @@ def test_it_gives_existing_invitations_and_sign_ins_their_own_link_tokens(empty_
         downgrade(revision="base")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_it_links_existing_sign_ins_and_work_orders_to_customers(empty_database_url, monkeypatch):
+    monkeypatch.setenv("TEST_DATABASE_URL", empty_database_url)
+    app = create_app(TestConfig())
+    stamps = "created_at, updated_at, version_id"
+    now = "'2014-01-20 01:00:00', '2014-01-20 01:00:00', 1"
+    with app.app_context():
+        upgrade(revision="63af935b792f")
+        with db.engine.begin() as conn:
+            for sql in (
+                f"INSERT INTO region (id, code, name, {stamps}) VALUES (1, 'N', '华北区', {now})",
+                f"INSERT INTO dealer (id, code, name, region_id, active, {stamps}) VALUES (1, 'A01', '甲', 1, true, {now})",
+                f"INSERT INTO campaign (id, name, type, starts_on, ends_on, phase, {stamps}) "
+                f"VALUES (1, '回娘家', 'homecoming', '2014-01-15', '2014-02-17', 'execution', {now})",
+                f"INSERT INTO customer_invitation (id, name, mobile, plate, vin, model, source, contact_status, "
+                f"campaign_id, dealer_id, {stamps}) VALUES (1, '张伟', '13812345678', '京A12345', "
+                f"'LFV2A21K0D3123456', '朗逸', 'dms', 'booked', 1, 1, {now})",
+                f"INSERT INTO sign_in (id, arrived_at, name, plate, channel, gift_given, sticker_applied, walk_in, "
+                f"campaign_id, dealer_id, {stamps}) VALUES (1, '2014-01-20 01:30:00', '张伟', '京A12345', 'desk', "
+                f"false, false, false, 1, 1, {now})",
+                f"INSERT INTO work_order (id, number, visited_on, sign_in_id, labor_hours, customer_signed, "
+                f"campaign_id, dealer_id, {stamps}) VALUES (1, 'A01-20140120-001', '2014-01-20', 1, 0, false, 1, 1, "
+                f"{now})"):
+                conn.execute(text(sql))
+        upgrade()
+        with db.engine.connect() as conn:
+            customer = conn.execute(text("SELECT id, name, mobile, dealer_id FROM customer")).one()
+            assert tuple(customer[1:]) == ("张伟", "13812345678", 1)
+            vehicle = conn.execute(text("SELECT id, customer_id, plate, vin, model FROM vehicle")).one()
+            assert tuple(vehicle[1:]) == (customer.id, "京A12345", "LFV2A21K0D3123456", "朗逸")
+            assert conn.execute(text("SELECT customer_id FROM sign_in")).scalar() == customer.id
+            assert conn.execute(text("SELECT customer_id FROM customer_invitation")).scalar() == customer.id
+            assert tuple(conn.execute(text("SELECT customer_id, vehicle_id FROM work_order")).one()) == \
+                (customer.id, vehicle.id)
+        downgrade(revision="base")
+        db.session.remove()
+        db.engine.dispose()

@@ -11,6 +11,7 @@ from models import (AuditLog, Callback, Complaint, Customer, CustomerInvitation,
                     WeeklySummary, WorkOrder, db)
 from models.checklists import DEFAULT_21, default_template
 from models.gates import campaign_items
+from models.validators import with_check_digit
 from tests.conftest import reload
 from tests.factories import make_row, move_to_phase
 
@@ -277,3 +278,55 @@ def test_it_keeps_the_templates_item_name_and_safety_flag_on_a_work_order(client
     order = db.session.scalar(select(WorkOrder))
     rows = [(i.position, i.name, i.safety_critical) for i in order.items]
     assert rows[0] == (1, "刹车片厚度", True) and len(rows) == len(DEFAULT_21)
+
+
+# --- finding 7: the customer chain --------------------------------------------------------------------
+def test_it_carries_an_invitees_customer_and_vehicle_into_the_work_order(client_for, personas):
+    vin = with_check_digit("LFV2A21K0D3123456")
+    invitation = CustomerInvitation(dealer_id=personas.dealer_a.id, campaign_id=personas.campaign.id, name="张伟",
+                                    mobile="13812345678", plate="京A12345", vin=vin, model="朗逸", mileage_km=42000)
+    db.session.add(invitation)
+    db.session.commit()
+    sa = client_for(personas.sa_a)
+    url = "/admin/sign_in/new/"
+    signed = sa.post(url, {"campaign": str(personas.campaign.id), "arrived_at": "2014-01-20 09:30:00",
+                           "name": "张伟", "plate": "京A12345", "advisor": str(personas.sa_a.id)}, csrf_from=url)
+    assert signed.status_code == 302, _text(signed)[-2000:]
+    sign_in = db.session.scalar(select(SignIn))
+    customer = sign_in.customer
+    assert (customer.name, customer.mobile, customer.dealer_id) == ("张伟", "13812345678", personas.dealer_a.id)
+    assert [(v.plate, v.vin, v.model) for v in customer.vehicles] == [("京A12345", vin, "朗逸")]
+    assert reload(invitation).customer_id == customer.id
+
+    opened = sa.get(f"/admin/work_order/new/?sign_in={sign_in.id}").get_data(as_text=True)
+    assert "A01-20140120-001" in opened  # the visit's date, not today's
+    url = "/admin/work_order/new/"
+    saved = sa.post(url, {"campaign": str(personas.campaign.id), "sign_in": str(sign_in.id),
+                          "number": "A01-20140120-001", "visited_on": "2014-01-20"}, csrf_from=url)
+    assert saved.status_code == 302, _text(saved)[-2000:]
+    order = db.session.scalar(select(WorkOrder))
+    assert (order.customer_id, order.vehicle.plate) == (customer.id, "京A12345")
+    printed = _text(sa.get(f"/admin/work_order/print/?id={order.id}"))
+    for shown in ("张伟", "13812345678", "京A12345", vin, "朗逸"):
+        assert shown in printed, shown
+
+    again = sa.post("/admin/sign_in/new/", {"campaign": str(personas.campaign.id), "name": "张伟",
+                                            "arrived_at": "2014-01-21 09:30:00", "mobile": "13812345678"},
+                    csrf_from="/admin/sign_in/new/")
+    assert again.status_code == 302
+    assert {s.customer_id for s in db.session.scalars(select(SignIn))} == {customer.id}
+    assert len(db.session.scalars(select(Customer)).all()) == 1
+
+
+def test_it_links_imported_sign_ins_to_the_dealers_customers(client_for, personas):
+    from tests.forms.conftest import confirm, token_of, upload, xlsx_file
+
+    client = client_for(personas.coord_a)
+    preview = upload(client, "sign_in", xlsx_file(["到店时间", "顾客姓名", "手机", "车牌号"], [
+        ["2014-01-20 09:30", "张伟", "13812345678", "京A12345"],
+        ["2014-01-21 09:30", "张伟", "13812345678", ""]]), "s.xlsx", campaign_id=personas.campaign.id)
+    assert "已导入" in _text(confirm(client, "sign_in", token_of(preview)))
+    customers = db.session.scalars(select(Customer)).all()
+    assert [(c.name, c.dealer_id, [v.plate for v in c.vehicles]) for c in customers] == \
+        [("张伟", personas.dealer_a.id, ["京A12345"])]
+    assert {s.customer_id for s in db.session.scalars(select(SignIn))} == {customers[0].id}
