@@ -23,6 +23,7 @@ from models import (AuditLog, Callback, Campaign, ChecklistItem, ChecklistTempla
                     RevenueReport, SignIn, Trainee, TrainingSession, User, Vehicle, WeeklySummary,
                     WeeklySummaryRow, VerificationTask, WorkOrder, WorkOrderItem, certify, db, services)
 from models.audit import EVENTS, record
+from models.base import local_today
 from models.campaign import FIXED_TEMPLATE
 from models.followup import COMPLAINT_FLOW, COMPLAINT_STATUS, advance_complaint
 from models.scoping import parse_id
@@ -396,6 +397,12 @@ class WorkOrderView(FormView):
     form_ajax_refs = {"customer": ajax(Customer, "name", "mobile"),
                       "vehicle": ajax(Vehicle, "plate", "vin"),
                       "sign_in": ajax(SignIn, "name", "plate")}
+
+    @action("first_copy_sent", "第一联已寄出", "确认所选工单的第一联（信息反馈联）今天寄出？日期以服务器为准。")
+    def action_first_copy_sent(self, ids: list[str]) -> None:
+        today = local_today()
+        self.act_on(ids, lambda order: certify.send_first_copy(order, current_user, today),
+                    "{n} 张工单已记录第一联寄出")
 
 
 class FollowUpView(ReadOnlyModelView):

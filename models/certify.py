@@ -17,6 +17,7 @@ from .followup import Callback, Complaint
 from .planning import STATUS as PLAN_STATUS, PlanMeeting
 from .reporting import RevenueReport, WeeklySummary
 from .schedules import is_late
+from .workorder import WorkOrder
 
 NOBODY: frozenset[str] = frozenset()
 CALL_CENTER = frozenset({"call_center"})
@@ -29,6 +30,7 @@ CERTIFYING: dict[type, dict[str, frozenset[str]]] = {
     Callback: {"kind": NOBODY, "visit_confirmed": CALL_CENTER},
     WeeklySummary: {"submitted_at": NOBODY, "late": NOBODY},
     RevenueReport: {"submitted_at": NOBODY},
+    WorkOrder: {"first_copy_sent_on": NOBODY},  # 第一联 on time makes an inspection eligible (DESIGN §4)
 }
 
 
@@ -100,6 +102,14 @@ def decide_plan(plan: PlanMeeting, user: Any, decision: str) -> None:
         raise CertifyError(f"计划会议表“{plan.held_on}”当前为“{PLAN_STATUS[plan.status]}”，须先提交审批")
     plan.status = decision
     _audit(plan, user, f"plan_{decision}", f"submitted → {decision}")
+
+
+def send_first_copy(order: WorkOrder, user: Any, today: dt.date) -> None:
+    """第一联已寄出: the server's calendar day, once; compensation reads it."""
+    if order.first_copy_sent_on is not None:
+        raise CertifyError(f"工单 {order.number} 的第一联已于 {order.first_copy_sent_on} 寄出")
+    order.first_copy_sent_on = today
+    _audit(order, user, "first_copy_sent", today.isoformat())
 
 
 def submit_weekly_summary(summary: WeeklySummary, user: Any, now: dt.datetime) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from models import (AuditLog, Callback, Complaint, Customer, CustomerInvitation, PlanMeeting, SignIn, Vehicle,
                     WeeklySummary, WorkOrder, db)
 from models.checklists import DEFAULT_21, default_template
+from models.base import local_today
 from models.gates import campaign_items
 from models.validators import with_check_digit
 from tests.conftest import reload
@@ -330,3 +331,18 @@ def test_it_links_imported_sign_ins_to_the_dealers_customers(client_for, persona
     assert [(c.name, c.dealer_id, [v.plate for v in c.vehicles]) for c in customers] == \
         [("张伟", personas.dealer_a.id, ["京A12345"])]
     assert {s.customer_id for s in db.session.scalars(select(SignIn))} == {customers[0].id}
+
+
+def test_it_stamps_the_first_copy_sent_with_the_servers_day(client_for, personas):
+    order = make_row(WorkOrder, dealer=personas.dealer_a, campaign=personas.campaign, number="A01-1",
+                     visited_on=dt.date(2014, 1, 20))
+    db.session.commit()
+    client, url = client_for(personas.sa_a), f"/admin/work_order/edit/?id={order.id}"
+    assert 'name="first_copy_sent_on"' not in client.get(url).get_data(as_text=True)
+    client.post(url, {"campaign": str(personas.campaign.id), "number": "A01-1", "visited_on": "2014-01-20",
+                      "first_copy_sent_on": "2014-01-20"}, csrf_from=url)
+    assert reload(order).first_copy_sent_on is None
+    assert "1 张工单已记录第一联寄出" in _text(_act(client, "work_order", "first_copy_sent", order))
+    assert reload(order).first_copy_sent_on == local_today()
+    assert "第一联已于" in _text(_act(client, "work_order", "first_copy_sent", order))
+    assert db.session.scalar(select(AuditLog.action).where(AuditLog.action == "first_copy_sent"))
