@@ -8,11 +8,14 @@ from sqlalchemy import select
 
 from models import AuditLog, PreparationItem, db
 from tests.e2e.test_menus import csp_violations, login
+from tests.factories import move_to_phase
 
 pytestmark = pytest.mark.e2e
 
 
 def test_it_fills_a_form_and_prints_it_as_a_coordinator(page, live_server, personas):
+    move_to_phase(personas.campaign, "preparation")  # the on-site items are listed while preparing
+    db.session.commit()
     login(page, live_server, "coord_a")
     page.goto(f"{live_server}/admin/preparation_item/new/")
     page.fill("input[name=item]", "车主回娘家标示贴")
