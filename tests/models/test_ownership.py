@@ -9,8 +9,10 @@ from models.forms_rules import Validated
 from models.ownership import link_problems, links
 from tests.factories import make_row
 
-LINKS = [(m.class_, rel.key) for m in Base.registry.mappers if issubclass(m.class_, Validated)
-         and "dealer_id" in m.columns for rel in links(m.class_)]
+# sorted: every xdist worker must collect the same tests in the same order
+LINKS = sorted(((m.class_, rel.key) for m in Base.registry.mappers if issubclass(m.class_, Validated)
+                and "dealer_id" in m.columns for rel in links(m.class_)),
+               key=lambda link: (link[0].__name__, link[1]))
 
 
 def test_it_finds_the_links_the_issue_named():
