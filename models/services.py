@@ -246,8 +246,6 @@ def before_save(obj: Any, user: Any) -> None:
         if isinstance(obj, SignIn):
             # A customer not on the invitation list is welcome, and counted as a walk-in.
             obj.walk_in = invitation_for(obj, dealer_id_of(obj, user)) is None
-            if current_id(obj, "customer") is None and dealer_id_of(obj, user) is not None:
-                obj.customer = customer_for_visit(obj, dealer_id_of(obj, user))
         elif isinstance(obj, WorkOrder):
             obj.follow_template()
             if obj.sign_in is not None and obj.customer is None:
@@ -278,6 +276,9 @@ def after_save(obj: Any, user: Any) -> None:
     """Records that follow from a saved one, in the same transaction."""
     if isinstance(obj, Feedback):
         complaint_from_feedback(obj, user)
+    elif isinstance(obj, SignIn) and obj.customer_id is None and obj.dealer_id is not None:
+        # after the rules passed: a refused sign-in creates no customer
+        obj.customer = customer_for_visit(obj, obj.dealer_id)
 
 
 # --- checklist templates ----------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_it_links_existing_sign_ins_and_work_orders_to_customers(empty_database_
     stamps = "created_at, updated_at, version_id"
     now = "'2014-01-20 01:00:00', '2014-01-20 01:00:00', 1"
     with app.app_context():
-        upgrade(revision="63af935b792f")
+        upgrade(revision="60d139fc40a7")  # the schema just before the customer chain
         with db.engine.begin() as conn:
             for sql in (
                 f"INSERT INTO region (id, code, name, {stamps}) VALUES (1, 'N', '华北区', {now})",
@@ -96,11 +96,11 @@ def test_it_links_existing_sign_ins_and_work_orders_to_customers(empty_database_
                 f"INSERT INTO campaign (id, name, type, starts_on, ends_on, phase, {stamps}) "
                 f"VALUES (1, '回娘家', 'homecoming', '2014-01-15', '2014-02-17', 'execution', {now})",
                 f"INSERT INTO customer_invitation (id, name, mobile, plate, vin, model, source, contact_status, "
-                f"campaign_id, dealer_id, {stamps}) VALUES (1, '张伟', '13812345678', '京A12345', "
-                f"'LFV2A21K0D3123456', '朗逸', 'dms', 'booked', 1, 1, {now})",
+                f"token, campaign_id, dealer_id, {stamps}) VALUES (1, '张伟', '13812345678', '京A12345', "
+                f"'LFV2A21K0D3123456', '朗逸', 'dms', 'booked', 'invitation-token-1', 1, 1, {now})",
                 f"INSERT INTO sign_in (id, arrived_at, name, plate, channel, gift_given, sticker_applied, walk_in, "
-                f"campaign_id, dealer_id, {stamps}) VALUES (1, '2014-01-20 01:30:00', '张伟', '京A12345', 'desk', "
-                f"false, false, false, 1, 1, {now})",
+                f"feedback_token, campaign_id, dealer_id, {stamps}) VALUES (1, '2014-01-20 01:30:00', '张伟', "
+                f"'京A12345', 'desk', false, false, false, 'feedback-token-1', 1, 1, {now})",
                 f"INSERT INTO work_order (id, number, visited_on, sign_in_id, labor_hours, customer_signed, "
                 f"campaign_id, dealer_id, {stamps}) VALUES (1, 'A01-20140120-001', '2014-01-20', 1, 0, false, 1, 1, "
                 f"{now})"):
@@ -115,6 +115,5 @@ def test_it_links_existing_sign_ins_and_work_orders_to_customers(empty_database_
             assert conn.execute(text("SELECT customer_id FROM customer_invitation")).scalar() == customer.id
             assert tuple(conn.execute(text("SELECT customer_id, vehicle_id FROM work_order")).one()) == \
                 (customer.id, vehicle.id)
-        downgrade(revision="base")
         db.session.remove()
         db.engine.dispose()
