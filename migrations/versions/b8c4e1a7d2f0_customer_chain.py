@@ -8,7 +8,7 @@ create it with its vehicle; then give the work orders opened from those sign-ins
 and vehicle. No schema change.
 
 Revision ID: b8c4e1a7d2f0
-Revises: 691bf8d369b5
+Revises: b9e1c4a7d2f0
 Create Date: 2026-12-06 00:00:00
 """
 import datetime as dt
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b8c4e1a7d2f0"
-down_revision = "691bf8d369b5"
+down_revision = "b9e1c4a7d2f0"
 branch_labels = None
 depends_on = None
 
