@@ -140,6 +140,14 @@ def _callback_for_new_visits(session, _context, _instances) -> None:
             dealer_id = wo.dealer_id if wo.dealer_id is not None else getattr(wo.dealer, "id", None)
             session.add(Callback(campaign=campaign, dealer_id=dealer_id, kind="dealer",
                                  work_order=wo, **_who_to_call(wo), due_on=callback_due_on(wo.visited_on)))
+        # ...and a visit deleted takes along the callback made for it, while nobody has called yet
+        # (a callback with an attempt is a record of its own and keeps the visit from deletion).
+        gone = [o.id for o in session.deleted if isinstance(o, WorkOrder) and o.id is not None]
+        if gone:
+            for cb in session.scalars(select(Callback).where(
+                    Callback.work_order_id.in_(gone), Callback.kind == "dealer",
+                    Callback.outcome == "pending", Callback.called_at.is_(None))):
+                session.delete(cb)
 
 
 def callback_due_list(session, now: dt.datetime) -> dict[int, list[tuple[WorkOrder, dt.date, str]]]:
