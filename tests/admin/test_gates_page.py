@@ -4,9 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from models import Campaign, db
 from tests.conftest import reload
 from tests.factories import participation_of
+
+pytestmark = pytest.mark.as_created  # the stepper starts at the campaign's first phase
 
 
 def _page(campaign):

@@ -73,6 +73,7 @@ def test_it_shows_the_prefect_link_to_the_hq_administrator_only(client_for, pers
         assert "Prefect 流程" not in client_for(user).get("/admin/").get_data(as_text=True)
 
 
+@pytest.mark.as_created  # the four decide the 提出 gate
 def test_it_gives_one_success_and_clear_409s_to_concurrent_approvals(client_for, personas):
     campaign = personas.campaign
     page = f"/admin/gates/?campaign={campaign.id}"
