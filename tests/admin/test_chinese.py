@@ -163,6 +163,7 @@ def test_it_answers_a_form_with_bad_dates_in_chinese(client_for, personas):
     assert not english_words(html, USERNAMES)
 
 
+@pytest.mark.as_created  # the plan meeting is written in 提出, then the test moves on to 执行
 @pytest.mark.parametrize("typed", ["2014-01-27", "2014/1/27", "20140127"])
 def test_it_saves_a_date_typed_any_usual_way(client_for, personas, typed):
     from models import PlanMeeting, SignIn
