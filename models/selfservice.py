@@ -9,13 +9,14 @@ import re
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import db
 from .audit import record
 from .base import LOCAL_TZ, local_today, utcnow
 from .execution import FEEDBACK_ITEMS, Feedback, FeedbackRating, SignIn
 from .preparation import CustomerInvitation
-from .services import after_save, before_save, invitation_for
+from .services import after_save, before_save, customer_for_visit, invitation_for
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
 OPENS_BEFORE = dt.timedelta(days=1)  # a customer may check the link the day before the window
@@ -94,19 +95,26 @@ def sign_in_by_qr(invitation: CustomerInvitation) -> tuple[SignIn, bool]:
     before_save(sign_in, None)
     if sign_in.validation_problem():  # its text may quote the mobile: not for a public page
         raise LinkRefused(409, "暂时无法自助签到", "请到前台登记，工作人员将为您办理签到。")
+    _link_customer(sign_in)
     db.session.add(sign_in)
     try:
         db.session.flush()
         record(db.session, user=None, action="create", entity=sign_in, detail="顾客扫码自助签到")
         after_save(sign_in, None)
         db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):  # another press won: its sign-in, or its link of the invitation
         db.session.rollback()
         existing = signed_in(invitation)
         if existing is None:
             raise
         return existing, False
     return sign_in, True
+
+
+def _link_customer(sign_in: SignIn) -> None:
+    """The customer chain (services.customer_for_visit) looked up before the first write: SQLite
+    holds its one write lock from the first INSERT to the commit, and fifty phones wait on it."""
+    sign_in.customer = customer_for_visit(sign_in, sign_in.dealer_id)
 
 
 # --- walk-in poster: one QR per dealer and campaign day ------------------------------------------
@@ -140,6 +148,7 @@ def walk_in_sign_in(campaign_id: int, dealer_id: int, name: str, mobile: str | N
         SignIn.arrived_at >= today_start).limit(1))
     if existing is not None:
         return existing, False
+    _link_customer(sign_in)
     db.session.add(sign_in)
     db.session.flush()
     record(db.session, user=None, action="create", entity=sign_in, detail="顾客扫描到店海报签到")
