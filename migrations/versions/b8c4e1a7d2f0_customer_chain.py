@@ -8,7 +8,7 @@ create it with its vehicle; then give the work orders opened from those sign-ins
 and vehicle. No schema change.
 
 Revision ID: b8c4e1a7d2f0
-Revises: f4b2c8d1e093
+Revises: 0a2f6e5d3ba5
 Create Date: 2026-12-06 00:00:00
 """
 import datetime as dt
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b8c4e1a7d2f0"
-down_revision = "f4b2c8d1e093"
+down_revision = "0a2f6e5d3ba5"
 branch_labels = None
 depends_on = None
 
