@@ -34,7 +34,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from forms.dates import LocalDateField, LocalDateTimeField
 from models import Campaign, Notification, certify, db, services, windows
 from models.audit import record, snapshot
-from models.ownership import current_id
+from models.ownership import current_id, dealer_move
 from models.base import UTCDateTime
 from models.campaign import CAMPAIGN_TYPES, PHASES
 from models.org import ROLES
@@ -408,7 +408,10 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
             return False
         version_field = form._fields.pop("version_id", None)  # the mapper owns the counter
         try:
-            return super().update_model(form, model)
+            # no query of the checks may flush the edit before they ran: they compare the values
+            # being saved with the stored ones (ownership.dealer_move, link_problems)
+            with db.session.no_autoflush:
+                return super().update_model(form, model)
         finally:
             if version_field is not None:  # a re-rendered form must still carry the loaded version
                 form._fields["version_id"] = version_field
@@ -432,9 +435,12 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
         if outside and not windows.may_override(current_user):
             raise ValidationError(outside)
         self._check_rules(form, model)
+        moved = None if is_created else dealer_move(model)
         db.session.flush()
+        notes = ([f"总部阶段外更正：{outside}"] if outside else []) + \
+            ([f"总部改到其他特约店：{moved[0]} → {moved[1]}"] if moved else [])
         record(db.session, user=current_user, action="create" if is_created else "update",
-               entity=model, detail=f"总部阶段外更正：{outside}" if outside else None)
+               entity=model, detail="；".join(notes) or None)
 
     def _check_rules(self, form: Any, model: Any) -> None:
         """Run the model's form_rules; a message that names a field is shown under that field

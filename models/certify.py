@@ -16,6 +16,7 @@ from .audit import record
 from .followup import Callback, Complaint
 from .planning import STATUS as PLAN_STATUS, PlanMeeting
 from .reporting import RevenueReport, WeeklySummary
+from .ownership import dealer_move
 from .schedules import is_late
 from .workorder import WorkOrder
 
@@ -55,6 +56,8 @@ def callback_kind_for(user: Any) -> str:
 
 def edit_problem(obj: Any, user: Any) -> str | None:
     """Why this user may not change this stored record, or None."""
+    if getattr(user, "role", None) != "hq_admin" and dealer_move(obj) is not None:
+        return "只有总部可以把记录改到其他特约店"
     if isinstance(obj, PlanMeeting) and obj.status in ("submitted", "approved") and _is_dealer_staff(user):
         return f"计划会议表{PLAN_STATUS[obj.status]}，特约店不能再修改；如需修改请联系总部驳回"
     if isinstance(obj, Callback) and obj.kind != callback_kind_for(user) \

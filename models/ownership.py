@@ -82,21 +82,27 @@ def link_problems(obj: Any) -> Iterator[str]:
                 yield Problem(f"{row}属于其他特约店，不能在此修改", f"{rel.key}-{n}")
 
 
-def moved_problem(obj: Any) -> str | None:
-    """A record moved to another dealer must not leave its linked records behind at the old one.
-
-    Moving is an HQ correction; rather than silently re-home a customer's vehicles or visits, it is
-    refused while other records of the old dealer point at this one.
-    """
+def dealer_move(obj: Any) -> tuple[int, int] | None:
+    """(stored dealer, new dealer) when this save moves a stored record to another dealer, else None."""
     state = inspect(obj)
     if state.session is None or "dealer_id" not in state.mapper.columns or obj.id is None:
         return None
-    model, session = type(obj), state.session
+    with state.session.no_autoflush:
+        old = state.session.scalar(select(type(obj).dealer_id).where(type(obj).id == obj.id))
+    new = current_id(obj, "dealer")
+    return (old, new) if old is not None and new is not None and old != new else None
+
+
+def moved_problem(obj: Any) -> str | None:
+    """A record moved to another dealer must not leave its linked records behind at the old one.
+
+    Moving is an HQ correction (models.certify.edit_problem); rather than silently re-home a
+    customer's vehicles or visits, it is refused while other records of the old dealer point at it.
+    """
+    if (move := dealer_move(obj)) is None:
+        return None
+    old, state, session = move[0], inspect(obj), inspect(obj).session
     with session.no_autoflush:
-        old = session.scalar(select(model.dealer_id).where(model.id == obj.id))
-        new = current_id(obj, "dealer")
-        if old is None or new is None or old == new:
-            return None
         total = 0
         for other in state.mapper.registry.mappers:
             table = other.local_table

@@ -200,7 +200,7 @@ def test_it_refuses_moving_a_work_order_or_callback_away_from_its_customer(clien
     moved = client_for(personas.call_center).post(url, {
         "campaign": str(personas.campaign.id), "dealer": str(personas.dealer_b.id), "work_order": str(order.id),
         "customer_name": "张伟", "due_on": "2014-01-27", "outcome": "pending"}, csrf_from=url)
-    assert "属于其他特约店" in _text(moved)
+    assert "只有总部可以把记录改到其他特约店" in _text(moved)
     assert reload(order).dealer_id == reload(verification).dealer_id == personas.dealer_a.id
 
 
