@@ -81,8 +81,7 @@ def _said(response) -> str:
 
 def _endpoint(model: type) -> str | None:
     """The screen that creates and edits `model` (admin.init_admin names it after the table)."""
-    return next((m.__tablename__ for view, m, _, _ in SCREENS if m is model and view.can_create and view.can_edit),
-                None)
+    return next((m.__tablename__ for view, m, _, _ in SCREENS if m is model and view.write_roles), None)
 
 
 def _pair(personas, model: type, key: str):

@@ -1,8 +1,8 @@
 """The phase windows table (DESIGN §3) as plain rules."""
 from __future__ import annotations
 
-from models import (Callback, ClosingMeeting, CustomerInvitation, PlanMeeting, SignIn, TrainingSession,
-                    WeeklySummary, WorkOrder, db)
+from models import (Callback, ClosingMeeting, CustomerInvitation, Participation, PlanMeeting, SignIn,
+                    TrainingSession, WeeklySummary, WorkOrder, db)
 from models.windows import WINDOWS, phase_problem
 from tests.factories import move_to_phase, participation_of
 
@@ -13,6 +13,17 @@ def test_it_opens_each_form_in_its_phases():
     assert WINDOWS[Callback] == ("execution", "evaluation")
     assert "preparation" in WINDOWS[TrainingSession] and "preparation" in WINDOWS[CustomerInvitation]
     assert WINDOWS[ClosingMeeting] == ("evaluation",)
+
+
+def test_it_gives_every_campaign_form_a_window():
+    """A new campaign form states its phases in WINDOWS, unless it is HQ's own setting-up data."""
+    from sqlalchemy import inspect
+
+    from admin.views import SCREENS
+
+    hq_data = {Participation}  # which dealers take part: HQ's, in any phase
+    written = {model for view, model, _, _ in SCREENS if view.write_roles and "campaign_id" in inspect(model).columns}
+    assert written - hq_data <= set(WINDOWS), sorted(m.__name__ for m in written - hq_data - set(WINDOWS))
 
 
 def test_it_names_the_phase_and_the_window(personas):
