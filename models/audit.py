@@ -20,6 +20,7 @@ EVENTS = {
     "complaint_verified": "投诉验证关闭", "complaint_escalated": "投诉升级",
     "weekly_late": "周报迟交", "callback_due": "待回访提醒", "weekly_submitted": "周报提交",
     "plan_submitted": "计划提交审批", "plan_approved": "计划批准", "plan_refused": "计划驳回",
+    "first_copy_sent": "第一联已寄出",
 }
 
 
