@@ -8,6 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from models import CustomerInvitation, ImportJob, db
+from tests.factories import move_to_phase
 from tests.forms.conftest import INVITATION_HEADINGS, csv_file, invitation_rows, upload
 
 
@@ -27,6 +28,8 @@ def test_it_checks_and_writes_a_large_file_in_the_background(app, personas, clie
 
     from workflows.client import flow_engine_status
 
+    move_to_phase(personas.campaign, "preparation")  # the invitation list's window (models/windows.py)
+    db.session.commit()
     prefect_runner.start()
     deadline = time.monotonic() + 300  # a loaded machine: the upload must find the runner up, or it
     while not flow_engine_status(PREFECT_API_URL.value()).ok and time.monotonic() < deadline:  # runs inline
