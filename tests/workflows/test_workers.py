@@ -191,7 +191,10 @@ def test_it_spreads_campaigns_over_two_workers_and_finishes_them_after_one_is_ki
                 assert hq.post("/admin/gates/start", {"campaign_id": c.id}, csrf_from=_page(c)).status_code == 302
                 runs[c.id] = reload(c).flow_run_id
                 if index == 0:  # the worker that took the first run sleeps while the others start
-                    taker = _until(lambda: next((w for w in WORKERS if runs[c.id] in scaled.executed(w)), None))
+                    # both workers may log "submitting" the first run; the one that loses aborts. Once the
+                    # run waits at its gate it is claimed, and its submitter is the taker.
+                    taker = _until(lambda: _paused_at(runs[c.id], "planning") and next(
+                        (w for w in WORKERS if runs[c.id] in scaled.executed(w)), None))
                     scaled.procs[taker].send_signal(signal.SIGSTOP)
             _until(lambda: all(any(r in scaled.executed(w) for w in WORKERS) for r in runs.values()))
             scaled.procs[taker].send_signal(signal.SIGCONT)
