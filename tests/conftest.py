@@ -9,7 +9,9 @@ import datetime as dt
 import json
 import os
 import re
+import socket
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -111,6 +113,24 @@ class Personas:
 
     def dealer_users(self):
         return [self.coord_a, self.sa_a, self.coord_b, self.sa_b, self.coord_c]
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on now (for servers a test starts itself)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(what, timeout: float = 240.0, every: float = 0.5):
+    """what()'s first truthy value; its docstring names what never came true (a loaded 2-core CI machine)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = what()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not true after {timeout} s: {what.__doc__}")
 
 
 def make_user(username: str, role: str, **extra) -> User:

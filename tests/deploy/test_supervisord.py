@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -23,25 +23,9 @@ pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_PG_ADMIN_URL")),
                                 reason="database-independent: run in the SQLite pass only")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _until(what, timeout: float = 240.0, every: float = 0.5):  # a loaded 2-core CI machine
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = what()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not true after {timeout} s: {what.__doc__}")
-
-
 @pytest.fixture
 def stack(tmp_path):
-    web, api = _free_port(), _free_port()
+    web, api = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "PREFECT_API_URL")}
     env.update(WEB_PORT=str(web), PREFECT_PORT=str(api), CAMPAIGN_DESK_ENV="test",
                CAMPAIGN_DESK_RUN_DIR=str(tmp_path / "run"), PREFECT_HOME=str(tmp_path / "prefect"))
@@ -82,19 +66,19 @@ def test_it_restarts_a_killed_process_and_stops_all_cleanly_on_ctrl_c(stack):
         """the runner serves: its reconcile at start has run"""
         return "reconcile-campaign-runs" in stack.out.read_text()
 
-    _until(web_answers)
+    wait_until(web_answers)
     web = stack.pid_of("web")
     os.kill(web, signal.SIGKILL)
-    _until(back("web", web))
-    _until(web_answers)
+    wait_until(back("web", web))
+    wait_until(web_answers)
 
-    _until(serving)
+    wait_until(serving)
     runner = stack.pid_of("runner")
     os.kill(runner, signal.SIGTERM)  # what supervisord and systemd send: the runner ends by itself
-    _until(back("runner", runner))
+    wait_until(back("runner", runner))
     runner = stack.pid_of("runner")
     os.kill(runner, signal.SIGKILL)
-    _until(back("runner", runner))
+    wait_until(back("runner", runner))
 
     stack.send_signal(signal.SIGINT)  # Ctrl-C
     assert stack.wait(timeout=60) == 0

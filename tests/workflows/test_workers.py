@@ -12,11 +12,9 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, select, text
 
 from models import Campaign, GateApproval, Participation, db
-from tests.conftest import reload
+from tests.conftest import free_port, reload, wait_until
 
 pytestmark = pytest.mark.xdist_group("prefect")  # one Prefect-heavy test at a time (tests/conftest.py)
 
@@ -36,25 +34,9 @@ WORKERS = ("worker-a", "worker-b")
 PGBIN = "/usr/lib/postgresql/15/bin"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _until(what, timeout: float = 240.0, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = what()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not true after {timeout} s: {what.__doc__}")
-
-
 class Stack:
     def __init__(self, tmp: Path) -> None:
-        self.tmp, self.procs, self.port = tmp, {}, _free_port()
+        self.tmp, self.procs, self.port = tmp, {}, free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
         self.env.update(PREFECT_API_URL=self.url, PREFECT_HOME=str(tmp / "prefect"), CAMPAIGN_DESK_ENV="test",
@@ -96,7 +78,7 @@ def prefect_database(tmp: Path):
     admin_url, cluster = os.environ.get("TEST_PG_ADMIN_URL"), None
     if not admin_url:
         # not under pytest's tmp_path: the postgres user cannot enter it (mode 700)
-        cluster, port = Path(tempfile.mkdtemp(prefix="campaign-desk-pg.")), _free_port()
+        cluster, port = Path(tempfile.mkdtemp(prefix="campaign-desk-pg.")), free_port()
         shutil.chown(cluster, "postgres")
         subprocess.run(["runuser", "-u", "postgres", "--", f"{PGBIN}/initdb", "-D", f"{cluster}/data", "-A",
                         "trust", "-U", "app"], check=True, capture_output=True)
@@ -185,7 +167,7 @@ def test_it_spreads_campaigns_over_two_workers_and_finishes_them_after_one_is_ki
     app.config["PREFECT_API_URL"] = scaled.url
     try:
         with temporary_settings({PREFECT_API_URL: scaled.url}):
-            _until(lambda: flow_engine_status(scaled.url).ok)  # a worker's poll is the runner heartbeat
+            wait_until(lambda: flow_engine_status(scaled.url).ok)  # a worker's poll is the runner heartbeat
             runs = {}
             for index, c in enumerate(campaigns):
                 assert hq.post("/admin/gates/start", {"campaign_id": c.id}, csrf_from=_page(c)).status_code == 302
@@ -193,13 +175,13 @@ def test_it_spreads_campaigns_over_two_workers_and_finishes_them_after_one_is_ki
                 if index == 0:  # the worker that took the first run sleeps while the others start
                     # both workers may log "submitting" the first run; the one that loses aborts. Once the
                     # run waits at its gate it is claimed, and its submitter is the taker.
-                    taker = _until(lambda: _paused_at(runs[c.id], "planning") and next(
+                    taker = wait_until(lambda: _paused_at(runs[c.id], "planning") and next(
                         (w for w in WORKERS if runs[c.id] in scaled.executed(w)), None))
                     scaled.procs[taker].send_signal(signal.SIGSTOP)
-            _until(lambda: all(any(r in scaled.executed(w) for w in WORKERS) for r in runs.values()))
+            wait_until(lambda: all(any(r in scaled.executed(w) for w in WORKERS) for r in runs.values()))
             scaled.procs[taker].send_signal(signal.SIGCONT)
             for c in campaigns:
-                _until(lambda: _paused_at(runs[c.id], "planning"))
+                wait_until(lambda: _paused_at(runs[c.id], "planning"))
             assert all(scaled.executed(w) for w in WORKERS), "both workers take runs"
 
             # mid-campaign, every campaign waiting at a gate: one machine's worker dies, and the
@@ -211,13 +193,13 @@ def test_it_spreads_campaigns_over_two_workers_and_finishes_them_after_one_is_ki
             for c in campaigns:
                 _decide(hq, c, "planning")
             for c in campaigns:
-                _until(lambda: _paused_at(runs[c.id], "preparation"))
+                wait_until(lambda: _paused_at(runs[c.id], "preparation"))
             first = campaigns[0]  # and one campaign goes on to the end, on the other worker alone
             for index, phase in enumerate(PHASES[1:], start=1):
                 _decide(hq, first, phase)
                 if index + 1 < len(PHASES):
-                    _until(lambda: _paused_at(runs[first.id], PHASES[index + 1]))
-            _until(lambda: _run_state(runs[first.id]) == ("COMPLETED", None))
+                    wait_until(lambda: _paused_at(runs[first.id], PHASES[index + 1]))
+            wait_until(lambda: _run_state(runs[first.id]) == ("COMPLETED", None))
             assert reload(first).phase == "closed"
             assert scaled.executed(survivor) - before, "the other worker carries on"
             approvals = db.session.scalars(select(GateApproval).where(GateApproval.dealer_id.is_(None))).all()
