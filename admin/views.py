@@ -521,7 +521,7 @@ class ClosingMeetingView(FormView):
     column_searchable_list = ["what_worked", "to_improve", "self_assessment"]
     column_filters = ["campaign", "dealer", "held_on"]
     column_default_sort = ("held_on", True)
-    column_descriptions = {"satisfaction": "0–100 (%)，CSI 目标 ≥ 93%"}
+    column_descriptions = {"satisfaction": "0–100 (%)，顾客满意度目标 ≥ 93%"}
 
 
 class VerificationTaskView(ReadOnlyModelView):

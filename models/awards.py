@@ -30,7 +30,7 @@ COMPONENTS = {"training": "集体培训成绩", "organization": "活动组织情
 DEFAULT_WEIGHTS = {"training": 20, "organization": 20, "truthfulness": 20, "callbacks": 15,
                    "satisfaction": 15, "revenue": 10}
 TOP_DEALERS, TOP_ADVISORS = 10, 3
-AWARD_KINDS = {"dealer": "Top 10 特约店", "advisor": "TOP THREE 服务能手"}
+AWARD_KINDS = {"dealer": "十佳特约店", "advisor": "服务能手前三名"}  # the seed's Top 10 / TOP THREE, in Chinese
 POINT = Decimal("0.01")
 
 
@@ -245,6 +245,6 @@ def publish(session, ranking: AwardRanking, user) -> AwardRanking:
     ranking.published_at, ranking.published_by_id = utcnow(), user.id
     session.flush()
     record(session, user=user, action="awards_published", entity=ranking,
-           detail=f"Top {TOP_DEALERS} 特约店 {sum(a.kind == 'dealer' for a in ranking.awards)} 家，"
+           detail=f"前 {TOP_DEALERS} 名特约店 {sum(a.kind == 'dealer' for a in ranking.awards)} 家，"
                   f"服务能手 {sum(a.kind == 'advisor' for a in ranking.awards)} 人")
     return ranking

@@ -17,7 +17,7 @@ CAMPAIGN_TYPES = {
     "summer_check": "夏日检测",
     "long_trip_check": "长途检测",
     "free_inspection": "免费检测",
-    "roadshow": "巡回支援与技术FAQ",
+    "roadshow": "巡回支援与技术答疑",
     "homecoming": "车主回娘家",
 }
 PHASES = {

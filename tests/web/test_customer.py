@@ -413,3 +413,26 @@ def test_it_gives_the_demo_a_customer_whose_qr_link_signs_in_today(app, client_f
     invitation = db.session.scalar(select(CustomerInvitation).where(
         CustomerInvitation.token == path.rsplit("/", 1)[1]))
     assert db.session.scalar(select(SignIn.channel).where(SignIn.invitation_id == invitation.id)) == "qr"
+
+
+def test_it_speaks_only_chinese_on_the_phone_pages(client_for, today_campaign, personas):
+    """Every page a customer's phone shows, with the answers to good and bad presses."""
+    from tests.admin.test_chinese import english_words
+
+    phone = client_for(None)
+    sign_in_link = f"/signin/{invite(today_campaign, personas.dealer_a).token}"
+    feedback_link = f"/feedback/{visit(today_campaign, personas.dealer_a).feedback_token}"
+    walk_in_link = poster_link(client_for(personas.coord_a))
+    pages = {
+        "sign-in": phone.get(sign_in_link), "walk-in": phone.get(walk_in_link),
+        "feedback": phone.get(feedback_link), "unknown link": phone.get("/signin/" + "x" * 22),
+        "feedback refused": phone.post(feedback_link, answers(nps="11"), csrf_from="/login"),
+        "walk-in refused": phone.post(walk_in_link, {"name": "", "mobile": "123"}, csrf_from="/login"),
+        "signed in": press(phone, sign_in_link),
+        "feedback sent": phone.post(feedback_link, answers(), csrf_from="/login"),
+        "walk-in signed in": phone.post(walk_in_link, {"name": "赵强", "mobile": "13911112222"},
+                                        csrf_from="/login"),
+    }
+    found = {name: words for name, response in pages.items()
+             if (words := english_words(response.get_data(as_text=True)))}
+    assert not found
