@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from flask import Flask, current_app
 from flask_admin import Admin
@@ -13,9 +12,8 @@ from jinja2 import BaseLoader, Environment
 
 from web import bilingual, csp_nonce, english_name
 
-from .base import HomeView
+from .base import TRANSLATIONS, HomeView
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"  # what Flask-Admin's catalogue lacks
 CATEGORIES = {"提出": "Planning", "准备": "Preparation", "申请": "Application", "执行": "Execution",
               "测评": "Evaluation", "基础数据": "Base data", "系统": "System"}
 

@@ -262,3 +262,42 @@ def test_it_shows_no_english_word_to_any_role_on_the_demo_data(app, client_for, 
             pages += [link.replace("&amp;", "&") for link in
                       re.findall(r'href="(/admin/[a-z_]+/(?:details|edit|print)/\?id=\d+)[^"]*"', html)[:3]]
     assert not found, "\n".join(f"{u}: {sorted(w)}" for u, w in found.items())
+
+
+def test_it_words_the_list_controls_its_own_way(client_for, personas):
+    """Where Flask-Admin's zh catalogue has a word of its own ("50 项目", "选中的"), ours wins."""
+    html = client_for(personas.hq).get("/admin/campaign/").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "50 条/页" in text and "每页 20 条" in text and "批量操作" in text
+    assert "50 项目" not in text and "选中的" not in text
+
+
+def _filter_arg(html: str, label: str, operation: str) -> str:
+    groups = json.loads(re.search(r'id="filter-groups-data"[^>]*>(.*?)</', html, re.S).group(1))
+    return next(f["arg"] for f in groups[label] if f["operation"] == operation)
+
+
+@pytest.mark.parametrize("typed", ["2014/1/27", "20140127", "2014年1月27日"])
+def test_it_filters_a_list_by_a_date_typed_any_usual_way(client_for, personas, typed):
+    """With the page's script off (or typed into the address), the server reads the date itself."""
+    from models import Callback
+
+    for day, name in ((dt.date(2014, 1, 27), "张伟"), (dt.date(2014, 1, 28), "李娜")):
+        db.session.add(Callback(campaign=personas.campaign, dealer=personas.dealer_a, customer_name=name,
+                                due_on=day))
+    db.session.commit()
+    client = client_for(personas.coord_a)
+    listing = client.get("/admin/callback/").get_data(as_text=True)
+    arg = _filter_arg(listing, "应回访日期", "等于")
+    html = client.get(f"/admin/callback/?flt0_{arg}={typed}").get_data(as_text=True)
+    assert "张伟" in html and "李娜" not in html
+    between = _filter_arg(listing, "应回访日期", "之间")
+    html = client.get(f"/admin/callback/?flt0_{between}={typed} to 2014/1/28").get_data(as_text=True)
+    assert "张伟" in html and "李娜" in html
+
+
+def test_it_says_in_chinese_which_typed_filter_date_it_cannot_read(client_for, personas):
+    client = client_for(personas.coord_a)
+    arg = _filter_arg(client.get("/admin/callback/").get_data(as_text=True), "应回访日期", "等于")
+    html = client.get(f"/admin/callback/?flt0_{arg}=2014-13-45").get_data(as_text=True)
+    assert "日期“2014-13-45”无法识别" in html
