@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from .base import LOCAL_TZ, local_date
 from .campaign import Campaign, Participation
-from .followup import Callback
+from .compensation import LaborCompensation
+from .followup import Callback, Complaint
 from .gates import DEALER_GATE_PHASES, GATE_PHASES, campaign_items, dealer_items, phase_label
 from .phases import existing_decision, submission
-from .schedules import callback_due_list, previous_week_start, weekly_due_at
+from .schedules import callback_due_list, complaint_breaches, previous_week_start, weekly_due_at
 from .reporting import CoachingVisit, WeeklySummary
 from .scoping import scoped
 
@@ -133,12 +134,33 @@ def _waiting_reviews(session, user, campaign: Campaign) -> list[Task]:
     return tasks
 
 
+def _late_complaints(session, user, now: dt.datetime) -> list[Task]:
+    """Open complaints past their SLA (24 h to acknowledge, 48 h to resolve) in the user's scope."""
+    open_ = session.scalars(scoped(select(Complaint), Complaint, user)
+                            .where(Complaint.status.not_in(("resolved", "verified")))
+                            .order_by(Complaint.registered_at)).all()
+    return [Task(f"{c.dealer.name} {c.customer_name} 的投诉已超时", False,
+                 f"/admin/complaint/details/?id={c.id}", detail="；".join(breaches))
+            for c in open_ if (breaches := complaint_breaches(c, now))]
+
+
+def _compensation_waiting(session) -> list[Task]:
+    """工时补偿 HQ has to act on: calculated ones to approve, approved ones to pay."""
+    counts = dict(session.execute(select(LaborCompensation.status, func.count()).where(
+        LaborCompensation.status.in_(("calculated", "approved"))).group_by(LaborCompensation.status)).all())
+    return [Task(label.format(n=counts[status]), False, "/admin/labor_compensation/")
+            for status, label in (("calculated", "工时补偿待批准 {n} 笔"), ("approved", "工时补偿已批准待支付 {n} 笔"))
+            if counts.get(status)]
+
+
 def _manager_sections(session, user, now: dt.datetime) -> list[Section]:
     sections = []
     for campaign in _running(session):
         tasks = _waiting_reviews(session, user, campaign)
         sections.append(Section(f"{campaign.name} · 待审批的特约店关口",
                                 tasks or [Task("没有等待审批的关口", True, _gates_link(campaign))]))
+    if late := _late_complaints(session, user, now):
+        sections.append(Section("超时未处理的投诉", late))
     return sections
 
 
@@ -157,6 +179,8 @@ def _hq_sections(session, user, now: dt.datetime) -> list[Section]:
                                                                 else "条件已满足，待审批")))
         tasks += _waiting_reviews(session, user, campaign)
         sections.append(Section(f"{campaign.name} · {phase_label(campaign.phase)}阶段", tasks))
+    if follow_up := _late_complaints(session, user, now) + _compensation_waiting(session):
+        sections.append(Section("超时的投诉与待办的工时补偿", follow_up))
     return sections
 
 

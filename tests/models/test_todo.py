@@ -68,3 +68,26 @@ def test_it_gives_the_call_center_the_days_verification_queue(personas):
     [section] = todo(db.session, personas.call_center, MONDAY_NOON)
     assert section.title == "今日核实回访队列（1 个）"
     assert [t.label for t in section.tasks] == ["张伟 13812345678"]
+
+
+def test_it_shows_hq_the_late_complaints_and_the_compensation_waiting_for_it(personas):
+    from models import Complaint, LaborCompensation
+
+    two_days_ago = MONDAY_NOON - dt.timedelta(hours=50)
+    db.session.add_all([
+        Complaint(campaign_id=personas.campaign.id, dealer_id=personas.dealer_a.id, customer_name="张伟",
+                  description="异响", registered_at=two_days_ago),
+        Complaint(campaign_id=personas.campaign.id, dealer_id=personas.dealer_c.id, customer_name="刚登记",
+                  description="异响", registered_at=MONDAY_NOON - dt.timedelta(hours=1)),
+        LaborCompensation(campaign_id=personas.campaign.id, dealer_id=personas.dealer_a.id, status="calculated"),
+        LaborCompensation(campaign_id=personas.campaign.id, dealer_id=personas.dealer_b.id, status="approved")])
+    db.session.flush()
+    tasks = _tasks(personas.hq)
+    late = tasks["北京甲特约店 张伟 的投诉已超时"]
+    assert late.done is False and late.detail == "未在24小时内受理；未在48小时内解决"
+    assert late.link.startswith("/admin/complaint/details/?id=")
+    assert not any("刚登记" in label for label in tasks)  # within its 24 h
+    assert tasks["工时补偿待批准 1 笔"].link == "/admin/labor_compensation/"
+    assert tasks["工时补偿已批准待支付 1 笔"].done is False
+    assert "北京甲特约店 张伟 的投诉已超时" in _tasks(personas.rm)  # the region's manager is escalated to
+    assert not any("投诉" in label for label in _tasks(personas.coord_c))
