@@ -7,6 +7,9 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.fields import InlineModelFormList
+from flask_admin.contrib.sqla.form import InlineModelConverter
+from flask_admin.form import RenderTemplateWidget
 from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
 from markupsafe import Markup
@@ -366,6 +369,24 @@ class FeedbackView(FormView):
     form_ajax_refs = {"sign_in": ajax(SignIn, "name", "plate")}
 
 
+class ChecklistTable(InlineModelFormList):
+    """工单检测项目 rendered as one compact table (templates/admin/checklist_table.html)."""
+
+    widget = RenderTemplateWidget("admin/checklist_table.html")
+    units: dict[int, str] | None = None  # 测量单位 by position, from the campaign's template
+
+
+class ChecklistConverter(InlineModelConverter):
+    inline_field_list_type = ChecklistTable
+
+
+def _with_units(form: Any) -> Any:
+    template = getattr(getattr(form, "campaign", None) and form.campaign.data, "checklist_template", None)
+    if hasattr(form, "items") and template is not None:
+        form.items.units = {item.position: item.unit for item in template.items if item.unit}
+    return form
+
+
 class WorkOrderView(FormView):
     write_roles = FRONT_DESK
     edit_template = "admin/work_order_edit.html"  # with the visit's feedback QR code
@@ -384,6 +405,10 @@ class WorkOrderView(FormView):
     # 检测项目 come from the campaign's fixed template (WorkOrder.follow_template): shown, not typed
     inline_models = [(WorkOrderItem, {**inline(WorkOrderItem)[1], "form_widget_args": {
         "position": {"readonly": True}, "name": {"readonly": True}, "safety_critical": {"disabled": True}}})]
+    inline_model_form_converter = ChecklistConverter
+    form_ajax_refs = {"customer": ajax(Customer, "name", "mobile"),
+                      "vehicle": ajax(Vehicle, "plate", "vin"),
+                      "sign_in": ajax(SignIn, "name", "plate")}
 
     @property
     def _details_columns(self):
@@ -394,9 +419,12 @@ class WorkOrderView(FormView):
     @_details_columns.setter
     def _details_columns(self, columns):
         self._all_details_columns = columns
-    form_ajax_refs = {"customer": ajax(Customer, "name", "mobile"),
-                      "vehicle": ajax(Vehicle, "plate", "vin"),
-                      "sign_in": ajax(SignIn, "name", "plate")}
+
+    def create_form(self, obj: Any = None) -> Any:
+        return _with_units(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return _with_units(super().edit_form(obj))
 
     @action("first_copy_sent", "第一联已寄出", "确认所选工单的第一联（信息反馈联）今天寄出？日期以服务器为准。")
     def action_first_copy_sent(self, ids: list[str]) -> None:

@@ -112,9 +112,17 @@ def test_it_runs_the_execution_day_from_arrival_to_callback(page, live_server, p
     sign_in = db.session.scalar(select(SignIn))
     assert sign_in is not None, page.inner_text("body")[:2000]
 
+    page.set_viewport_size({"width": 1024, "height": 768})  # a tablet at the car
     page.click("text=开工单")
     assert page.locator("input[name=number]").input_value().startswith("A01-")
-    shots(page, "12-work-order-form")
+    table = page.locator(".checklist-table table")
+    assert table.locator("tbody tr").count() == 22
+    assert page.evaluate("document.querySelector('.checklist-table table').scrollWidth") <= 1024
+    assert page.evaluate("document.body.scrollHeight") < 4000  # was ≈ 16,000 px of stacked cards
+    page.locator("input[name=items-0-measured]").fill("2.5")
+    page.keyboard.press("Tab")  # along the row: 实测数据 → 检测结果
+    assert page.evaluate("document.activeElement.name") == "items-0-finding"
+    shots(page, "12-work-order-checklist-table")
     _no_english(page)
     page.click("input[type=submit][value]:not([name])")
     _no_english(page)
