@@ -15,7 +15,7 @@ from models import db
 from tests.factories import make_row, move_to_phase
 
 # Words that stay in Latin letters in Chinese business use (and the product names people type).
-ALLOWED = {"VIN", "NPS", "KPI", "PDF", "Excel", "CSV", "XLSX", "Prefect", "DMS", "km", "kPa", "mm"}
+ALLOWED = {"VIN", "NPS", "KPI", "PDF", "Excel", "CSV", "XLSX", "Prefect", "DMS", "km", "kPa", "mm", "KB", "MB"}
 VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 ATTRIBUTES = {"placeholder", "title", "aria-label", "data-placeholder", "alt"}
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import PlanMeeting, TrainingSession, db
@@ -28,8 +30,8 @@ def shots(tmp_path):
     return take
 
 
-def _no_english(page) -> None:
-    words = english_words(page.content(), USERNAMES)
+def _no_english(page, typed: frozenset[str] = frozenset()) -> None:
+    words = english_words(page.content(), USERNAMES | typed)
     assert not words, f"{page.url}: {sorted(words)}"
 
 
@@ -150,3 +152,59 @@ def test_it_runs_the_execution_day_from_arrival_to_callback(page, live_server, p
     assert page.locator("input[name=customer_name]").input_value() == "张伟"
     shots(page, "15-feedback")
     _no_english(page)
+
+
+def test_it_runs_the_plan_training_import_and_weekly_summary_in_chinese(page, live_server, personas, shots):
+    """提出 → 准备 → 执行 as the coordinator: plan meeting, training, the invitation list imported from
+    the untouched Excel template, and last week's 客户信息汇总表 opened from the to-do page."""
+    from models import CustomerInvitation, WeeklySummary
+
+    login(page, live_server, "coord_a")
+    page.goto(f"{live_server}/admin/plan_meeting/new/")
+    page.locator("input[name=held_on]").fill("2014/1/8")
+    page.locator("input[name=place]").fill("会议室")
+    page.click("input[type=submit][value]:not([name])")
+    _no_english(page)
+    assert db.session.scalar(select(PlanMeeting.held_on)) == dt.date(2014, 1, 8)
+
+    move_to_phase(personas.campaign, "preparation")
+    db.session.commit()
+    page.goto(f"{live_server}/admin/training_session/new/")
+    page.locator("select[name=kind]").select_option(index=1, force=True)  # under its Select2
+    page.locator("input[name=held_on]").fill("20140110")
+    page.locator("input[name=trainer]").fill("刘老师")
+    shots(page, "20-training")
+    page.click("input[type=submit][value]:not([name])")
+    _no_english(page)
+    assert db.session.scalar(select(TrainingSession.held_on)) == dt.date(2014, 1, 10)
+
+    page.goto(f"{live_server}/admin/customer_invitation/")
+    with page.expect_download() as download:
+        page.click("a[href*='template.xlsx']")
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))  # the template, its example row kept, one customer added
+    sheet = book.active
+    for cell in sheet[2]:
+        sheet.cell(row=3, column=cell.column, value="张伟" if "姓名" in str(sheet.cell(1, cell.column).value)
+                   else cell.value)
+    upload = io.BytesIO()
+    book.save(upload)
+    page.goto(f"{live_server}/admin/customer_invitation/import/")
+    _no_english(page)
+    page.set_input_files("input[name=file]", files=[{
+        "name": "顾客名单.xlsx", "mimeType": "application/octet-stream", "buffer": upload.getvalue()}])
+    page.click("button[type=submit]:text('上传并预览')")
+    shots(page, "21-import-preview")
+    _no_english(page, frozenset({"xlsx"}))  # the name of the file uploaded is shown
+    page.click("button[name=mode][value=all]")
+    _no_english(page, frozenset({"xlsx"}))
+    assert db.session.scalar(select(CustomerInvitation.name)) == "张伟", page.inner_text("body")[:2000]
+
+    move_to_phase(personas.campaign, "execution")
+    db.session.commit()
+    page.goto(f"{live_server}/admin/weekly_summary/new/?week_start=2014-01-20")
+    assert page.locator("input[name=week_start]").input_value() == "2014-01-20"
+    shots(page, "22-weekly-summary")
+    page.click("input[type=submit][value]:not([name])")
+    _no_english(page)
+    assert db.session.scalar(select(WeeklySummary.week_start)) == dt.date(2014, 1, 20), \
+        page.inner_text("body")[:2000]
