@@ -91,6 +91,35 @@ def test_it_writes_a_customer_list_with_vehicles_through_a_job(personas):
     assert sorted(ids) == sorted((plate(n), f"顾客{n}") for n in range(1, 4))
 
 
+def test_it_writes_what_an_insert_would_and_leaves_the_ids_to_the_sequence(personas):
+    """On PostgreSQL the rows go in by COPY with ids from the sequence: the columns' defaults and
+    types must come out as an ORM insert gives them, and a later insert must not collide."""
+    before = dt.datetime.now(dt.UTC)
+    rows = [[f"顾客{n}", mobile(n), plate(n), vin(n), "朗逸"] for n in range(1, 3)]
+    job = _job(personas, csv_file(["顾客姓名", "手机", "车牌号", "VIN 车架号", "车型"], rows), form="customer")
+    assert check_job(db.session, job.id, max_rows=100) == "ready"
+    Stash(db.session).claim(job.token, personas.coord_a.id)
+    assert write_job(db.session, job.id) == "done"
+    db.session.expire_all()
+    after = dt.datetime.now(dt.UTC)
+    for record in [*db.session.scalars(select(Customer)), *db.session.scalars(select(Vehicle))]:
+        assert record.dealer_id == personas.dealer_a.id and record.version_id == 1
+        assert before <= record.created_at <= after and before <= record.updated_at <= after
+    assert {v.customer.name for v in db.session.scalars(select(Vehicle))} == {"顾客1", "顾客2"}
+    later = Customer(dealer_id=personas.dealer_a.id, name="顾客3", mobile=mobile(3))
+    db.session.add(later)
+    db.session.commit()  # the id is the sequence's next one, not one the import took
+    assert later.id > max(db.session.scalars(select(Vehicle.customer_id)))
+
+    invitations = _job(personas, csv_file(INVITATION_HEADINGS, invitation_rows(3)))
+    assert check_job(db.session, invitations.id, max_rows=100) == "ready"
+    Stash(db.session).claim(invitations.token, personas.coord_a.id)
+    assert write_job(db.session, invitations.id) == "done"
+    stored = db.session.scalars(select(CustomerInvitation)).all()
+    assert {(i.source, i.contact_status) for i in stored} == {("dms", "not_contacted")}
+    assert len({i.token for i in stored}) == 3
+
+
 def test_it_shows_progress_then_the_preview_then_the_result_to_the_uploader_only(personas, client_for):
     job = _job(personas, csv_file(INVITATION_HEADINGS, invitation_rows(3)))
     url = f"/admin/{SCREEN}/import/job?token={job.token}"
