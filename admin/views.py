@@ -73,8 +73,11 @@ class FormView(SecureModelView):
         return form
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        services.before_save(model, current_user)
-        super().on_model_change(form, model, is_created)
+        # No flush before the rules have run: a record that breaks a unique index (one feedback
+        # per visit) must get the rule's Chinese message, not the database's error.
+        with db.session.no_autoflush:
+            services.before_save(model, current_user)
+            super().on_model_change(form, model, is_created)
         services.after_save(model, current_user)
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CampaignOwned, DealerOwned, Record, field, utcnow
 from .preparation import new_token
-from .forms_rules import (Validated, between, check, each_row, in_window, required, valid_mobile,
-                          valid_plate)
+from .forms_rules import (Validated, between, check, each_row, in_window, required,
+                          unique_per_dealer_campaign, valid_mobile, valid_plate)
 
 if TYPE_CHECKING:
     from .workorder import WorkOrder
@@ -57,7 +57,9 @@ class SignIn(Validated, CampaignOwned, DealerOwned, Record, Base):
 class Feedback(Validated, CampaignOwned, DealerOwned, Record, Base):
     __tablename__ = "feedback"
     filled_on: Mapped[dt.date] = field("填写日期", index=True)
-    sign_in_id: Mapped[int | None] = field("签到记录", ForeignKey("sign_in.id"), index=True)
+    # One 顾客信息回馈表 per visit: a unique index, because two phones (or the phone and the desk)
+    # may send theirs at the same moment and only the database sees both.
+    sign_in_id: Mapped[int | None] = field("签到记录", ForeignKey("sign_in.id"), index=True, unique=True)
     sign_in: Mapped[SignIn | None] = relationship()
     customer_name: Mapped[str] = field("顾客姓名", String(60))
     nps: Mapped[int | None] = field("推荐意愿 (0-10)", Integer)
@@ -79,6 +81,7 @@ class Feedback(Validated, CampaignOwned, DealerOwned, Record, Base):
 
     form_rules = (required("campaign", "filled_on", "customer_name"), in_window("filled_on"),
                   between("nps", 0, 10), check(_complaint_described),
+                  unique_per_dealer_campaign("sign_in", list_name="顾客信息回馈表"),
                   each_row("ratings", required("item", "score"), between("score", 1, 5),
                            row_name="评分第{n}项"),
                   check(_items_once))

@@ -169,11 +169,9 @@ def feedback_of(sign_in: SignIn) -> Feedback | None:
 def submit_feedback(sign_in: SignIn, scores: dict[str, int], nps: int | None, comments: str | None,
                     wants_complaint: bool) -> Feedback | None:
     """One feedback per visit, saved as the desk's screen saves it (a complaint follows when asked
-    for); None when the visit already has one, and then nothing is written."""
-    # Lock the visit's row (PostgreSQL) so two phones cannot both find no feedback and both write.
-    db.session.scalar(select(SignIn.id).where(SignIn.id == sign_in.id).with_for_update())
+    for); None when the visit already has one, and then nothing is written. The unique
+    feedback.sign_in_id settles a race between two phones: the loser writes nothing."""
     if feedback_of(sign_in) is not None:
-        db.session.rollback()
         return None
     feedback = Feedback(campaign_id=sign_in.campaign_id, dealer_id=sign_in.dealer_id, sign_in_id=sign_in.id,
                         customer_name=sign_in.name, filled_on=local_today(), nps=nps,
@@ -183,10 +181,18 @@ def submit_feedback(sign_in: SignIn, scores: dict[str, int], nps: int | None, co
     problems = feedback.validation_problems()
     if problems:
         db.session.rollback()
+        if feedback_of(sign_in) is not None:  # sent meanwhile; the rule's message names the visit
+            return None
         raise Unsaved(problems)
     db.session.add(feedback)
-    db.session.flush()
-    record(db.session, user=None, action="create", entity=feedback, detail="顾客扫码填写回馈表")
-    after_save(feedback, None)
-    db.session.commit()
+    try:
+        db.session.flush()
+        record(db.session, user=None, action="create", entity=feedback, detail="顾客扫码填写回馈表")
+        after_save(feedback, None)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if feedback_of(sign_in) is None:
+            raise
+        return None
     return feedback

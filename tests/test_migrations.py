@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from config import TestConfig
@@ -115,5 +116,37 @@ def test_it_links_existing_sign_ins_and_work_orders_to_customers(empty_database_
             assert conn.execute(text("SELECT customer_id FROM customer_invitation")).scalar() == customer.id
             assert tuple(conn.execute(text("SELECT customer_id, vehicle_id FROM work_order")).one()) == \
                 (customer.id, vehicle.id)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_it_keeps_the_first_feedback_of_a_visit_linked_and_every_answer(empty_database_url, monkeypatch):
+    monkeypatch.setenv("TEST_DATABASE_URL", empty_database_url)
+    app = create_app(TestConfig())
+    stamps, now = "created_at, updated_at, version_id", "'2014-01-20 01:00:00', '2014-01-20 01:00:00', 1"
+    with app.app_context():
+        upgrade(revision="b8c4e1a7d2f0")  # the schema before one-feedback-per-visit
+        with db.engine.begin() as conn:
+            for sql in (
+                f"INSERT INTO region (id, code, name, {stamps}) VALUES (1, 'N', '华北区', {now})",
+                f"INSERT INTO dealer (id, code, name, region_id, active, {stamps}) VALUES (1, 'A01', '甲', 1, true, {now})",
+                f"INSERT INTO campaign (id, name, type, starts_on, ends_on, phase, {stamps}) "
+                f"VALUES (1, '回娘家', 'homecoming', '2014-01-15', '2014-02-17', 'execution', {now})",
+                f"INSERT INTO sign_in (id, arrived_at, name, channel, gift_given, sticker_applied, walk_in, "
+                f"feedback_token, campaign_id, dealer_id, {stamps}) VALUES (1, '2014-01-20 01:30:00', '王芳', "
+                f"'desk', false, false, false, 'feedback-token-1', 1, 1, {now})",
+                *(f"INSERT INTO feedback (id, filled_on, sign_in_id, customer_name, nps, wants_complaint, campaign_id, "
+                  f"dealer_id, {stamps}) VALUES ({n}, '2014-01-20', {visit}, '王芳', {n}, false, 1, 1, {now})"
+                  for n, visit in ((1, "NULL"), (2, 1), (3, 1), (4, "NULL"))),
+                f"INSERT INTO feedback_rating (id, feedback_id, item, score) VALUES (1, 3, '环境', 4)"):
+                conn.execute(text(sql))
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, sign_in_id FROM feedback ORDER BY id")).all()
+            assert [tuple(row) for row in rows] == [(1, None), (2, 1), (3, None), (4, None)]
+            assert conn.execute(text("SELECT feedback_id FROM feedback_rating")).scalar() == 3
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(text("UPDATE feedback SET sign_in_id = 1 WHERE id = 3"))
+        downgrade(revision="b8c4e1a7d2f0")
         db.session.remove()
         db.engine.dispose()

@@ -381,6 +381,22 @@ def test_it_registers_a_complaint_from_feedback_once(client_for, personas, scree
     assert "写明投诉内容" in _flashed(refused)
 
 
+def test_it_takes_one_feedback_per_visit_on_the_screen(client_for, personas, screens):
+    user, data, _ = screens["feedback"]
+    arrival = SignIn(campaign_id=personas.campaign.id, dealer_id=personas.dealer_a.id, name="王芳",
+                     arrived_at=dt.datetime(2014, 1, 20, 1, 30, tzinfo=dt.UTC))
+    db.session.add(arrival)
+    db.session.commit()
+    client, linked = client_for(user), {**data, "sign_in": str(arrival.id)}
+    assert _save(client, "/admin/feedback/new/", linked).status_code == 302
+    first = db.session.scalar(select(Feedback))
+    again = _save(client, "/admin/feedback/new/", linked)
+    assert again.status_code == 200 and "已在本店本活动的顾客信息回馈表中" in _flashed(again)
+    assert _save(client, f"/admin/feedback/edit/?id={first.id}", {**linked, "nps": "10"}).status_code == 302
+    db.session.expire_all()
+    assert [(f.id, f.nps) for f in db.session.scalars(select(Feedback))] == [(first.id, 10)]
+
+
 def test_it_lists_declined_suggestions_for_follow_up(client_for, personas, screens):
     user, data, _ = screens["work_order"]
     client = client_for(user)

@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from models import AuditLog, Campaign, Complaint, CustomerInvitation, Feedback, SignIn, WorkOrder, db
 from models.execution import FEEDBACK_ITEMS
@@ -185,6 +186,27 @@ def test_it_takes_one_feedback_per_visit_from_the_phone(client_for, today_campai
     assert feedbacks() == 1 and db.session.scalar(select(Feedback.nps)) == 9
 
 
+def test_it_keeps_one_feedback_per_visit_in_the_database(today_campaign, personas):
+    sign_in = visit(today_campaign, personas.dealer_a)
+    for _ in range(2):  # past every rule: the unique index itself refuses the second form
+        db.session.add(Feedback(campaign_id=today_campaign.id, dealer_id=personas.dealer_a.id,
+                                sign_in_id=sign_in.id, customer_name="王芳", filled_on=local_today()))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert feedbacks() == 0
+
+
+def test_it_lands_concurrent_feedback_of_one_visit_once(live_server, unlimited, today_campaign, personas):
+    sign_in = visit(today_campaign, personas.dealer_a)
+    url = urljoin(live_server, f"/feedback/{sign_in.feedback_token}")
+    statuses = _phones_press([url] * 20, answers(comments="很好"))
+    assert statuses == [200] * 20
+    db.session.expire_all()
+    assert feedbacks() == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.entity == "Feedback")) == 1
+
+
 def test_it_registers_the_complaint_a_customer_asks_for(client_for, today_campaign, personas):
     sign_in = visit(today_campaign, personas.dealer_a)
     client = client_for(None)
@@ -343,8 +365,8 @@ def test_it_keeps_the_phone_page_under_100_kb_with_everything_it_loads(client_fo
 
 
 # --- concurrency: threads against a live server ---------------------------------------------------
-def _phones_sign_in(urls: list[str]) -> list[int]:
-    """Each phone opens its page, then all press 签到 at the same moment."""
+def _phones_press(urls: list[str], data: dict[str, str] | None = None) -> list[int]:
+    """Each phone opens its page, then all press its button (签到, 提交) at the same moment."""
     together = threading.Barrier(len(urls))
 
     def phone(url: str) -> int:
@@ -352,7 +374,7 @@ def _phones_sign_in(urls: list[str]) -> list[int]:
             page = http.get(url, timeout=60).text
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
             together.wait(timeout=60)
-            return http.post(url, data={"csrf_token": csrf}, timeout=60).status_code
+            return http.post(url, data={**(data or {}), "csrf_token": csrf}, timeout=60).status_code
 
     with ThreadPoolExecutor(max_workers=len(urls)) as pool:
         return list(pool.map(phone, urls))
@@ -361,7 +383,7 @@ def _phones_sign_in(urls: list[str]) -> list[int]:
 def test_it_lands_50_concurrent_sign_ins_exactly_once_each(live_server, unlimited, today_campaign, personas):
     invitations = [invite(today_campaign, personas.dealer_a, n) for n in range(50)]
     urls = [urljoin(live_server, f"/signin/{i.token}") for i in invitations]
-    statuses = _phones_sign_in(urls)
+    statuses = _phones_press(urls)
     assert statuses == [200] * 50
     db.session.expire_all()
     landed = db.session.scalars(select(SignIn.invitation_id)).all()
@@ -372,7 +394,7 @@ def test_it_lands_50_concurrent_presses_of_one_invitation_once(live_server, unli
                                                                personas):
     invitation = invite(today_campaign, personas.dealer_a)
     url = urljoin(live_server, f"/signin/{invitation.token}")
-    statuses = _phones_sign_in([url] * 50)
+    statuses = _phones_press([url] * 50)
     assert statuses == [200] * 50
     db.session.expire_all()
     assert sign_ins() == 1
