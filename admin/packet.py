@@ -20,18 +20,12 @@ from models import Campaign, Dealer, Participation, db
 from models.scoping import get_or_404
 from reports import packet_job
 from reports.packet import PacketError, assemble, dealer_packet, fingerprint
-from reports.packet_job import keep
+from reports.packet_job import keep, packet_dir
 
 from .base import SecuredPage
 
 PACKET_ROLES = frozenset({"hq_admin", "regional_manager", "coach", "dealer_coordinator"})
 CAMPAIGN_PACKET_ROLES = frozenset({"hq_admin"})
-
-
-def packet_dir() -> Path:
-    folder = Path(current_app.config.get("PACKET_DIR") or Path(current_app.instance_path) / "packets")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def pdf_download(path: Path, title: str) -> Any:
@@ -83,14 +77,30 @@ class PacketView(SecuredPage):
     def campaign_view(self):
         campaign = self._campaign()
         if request.method == "POST":
-            if not packet_job.start(current_app._get_current_object(), packet_dir(), campaign.id,
-                                    current_user.id):
-                flash("全活动资料包正在生成，请稍候。", "info")
+            self._start(campaign)
             return redirect(url_for(".campaign_view", campaign=campaign.id))
         state = packet_job.read_state(packet_dir(), campaign.id)
         ready = state is not None and state.get("state") == "done" and (packet_dir() / state["file"]).is_file()
+        run_id = (state or {}).get("flow_run_id")
         return self.render("admin/packet_campaign.html", campaign=campaign, state=state, ready=ready,
-                           running=packet_job.running(state))
+                           running=packet_job.running(state),
+                           run_url=f"{current_app.config['PREFECT_UI_URL']}/runs/flow-run/{run_id}" if run_id else None)
+
+    def _start(self, campaign: Campaign) -> None:
+        """To the Prefect runner when one is there (progress in the Prefect UI too), else a thread."""
+        from workflows.client import start_packet
+
+        from . import flow_engine_problem
+
+        folder = packet_dir()
+        if not packet_job.claim(folder, campaign.id):
+            flash("全活动资料包正在生成，请稍候。", "info")
+            return
+        run_id = None if flow_engine_problem() else start_packet(campaign, current_user.id)
+        if run_id:
+            packet_job.note_run(folder, campaign.id, run_id)
+        else:
+            packet_job.start_thread(current_app._get_current_object(), folder, campaign.id, current_user.id)
 
     @expose("/campaign.pdf")
     def campaign_pdf_view(self):

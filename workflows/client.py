@@ -62,6 +62,22 @@ def start_import(job_id: int, step: str) -> str | None:
     return str(run.id)
 
 
+def start_packet(campaign, user_id: int) -> str | None:
+    """Hand the campaign packet to the runner; its run id, or None when Prefect is away."""
+    from prefect.deployments import run_deployment
+
+    from .packet import DEPLOYMENT as PACKET
+
+    try:
+        run = run_deployment(PACKET, parameters={"campaign_id": campaign.id, "user_id": user_id},
+                             flow_run_name=f"{campaign.name} 资料包", tags=[f"campaign-{campaign.id}"],
+                             timeout=0, as_subflow=False, _sync=True)
+    except PREFECT_TROUBLE as exc:
+        log.warning("cannot start the packet of campaign %s: %s", campaign.id, exc)
+        return None
+    return str(run.id)
+
+
 def approval_input(approval) -> dict:
     return {"phase": approval.phase, "decision": approval.decision,
             "decided_by": getattr(approval.decided_by, "username", str(approval.decided_by_id)),

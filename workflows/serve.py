@@ -17,6 +17,8 @@ from .imports import FLOW_NAME as IMPORT_FLOW
 from .imports import import_file
 from .jobs import callback_due_list, complaint_escalation, kpi_refresh, reconcile, weekly_summary_check
 from .lifecycle import FLOW_NAME, campaign_lifecycle
+from .packet import FLOW_NAME as PACKET_FLOW
+from .packet import campaign_packet
 
 TZ = "Asia/Shanghai"
 
@@ -38,6 +40,7 @@ def deployments(pool: str | None = None) -> list:
     return [
         campaign_lifecycle.to_deployment(name=FLOW_NAME, **bind),
         import_file.to_deployment(name=IMPORT_FLOW, **bind),
+        campaign_packet.to_deployment(name=PACKET_FLOW, **bind),  # started from the admin, no schedule
         weekly_summary_check.to_deployment(name="weekly-summary-check",
                                            schedules=[Cron("0 17 * * 1", timezone=TZ)], **bind),
         callback_due_list.to_deployment(name="callback-due-list", schedules=[Cron("0 8 * * *", timezone=TZ)],

@@ -29,7 +29,7 @@ def prefect_runner(app):
 
 
 class RunnerThread:
-    """`serve` of the lifecycle deployment in a background thread, stoppable mid-campaign."""
+    """`serve` of the lifecycle, import and packet deployments in a background thread, stoppable mid-campaign."""
 
     def __init__(self) -> None:
         self.runner = self.thread = self.loop = None
@@ -40,12 +40,15 @@ class RunnerThread:
         from workflows.imports import FLOW_NAME as IMPORT_FLOW
         from workflows.imports import import_file
         from workflows.lifecycle import FLOW_NAME, campaign_lifecycle
+        from workflows.packet import FLOW_NAME as PACKET_FLOW
+        from workflows.packet import campaign_packet
 
         if self.thread is not None:
             return
         self.runner = Runner(query_seconds=1)
         self.runner.add_flow(campaign_lifecycle, name=FLOW_NAME)
         self.runner.add_flow(import_file, name=IMPORT_FLOW)
+        self.runner.add_flow(campaign_packet, name=PACKET_FLOW)
         self.loop = asyncio.new_event_loop()
         ctx = contextvars.copy_context()  # carries the harness's temporary Prefect settings
         self.thread = threading.Thread(target=ctx.run, daemon=True,
