@@ -63,7 +63,7 @@ class PacketView(SecuredPage):
             try:
                 pdf = assemble([packet], wkhtmltopdf=current_app.config["WKHTMLTOPDF"])
             except PacketError as exc:
-                return self.render("admin/packet_error.html", message=str(exc)), 503
+                return self.render("admin/pdf_error.html", heading="现场辅导资料包", message=str(exc)), 503
             keep(pdf, path)
         return pdf_download(path, f"现场辅导资料包-{dealer.name}-{campaign.name}")
 

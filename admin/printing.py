@@ -6,6 +6,7 @@ that 404s for another dealer's record — never through session.get.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -17,13 +18,14 @@ from sqlalchemy import select
 
 from models import Campaign, db, services
 from models.scoping import parse_id, scoped
-from reports.pdf import render_pdf
+from reports.pdf import PdfError, render_pdf
 from reports.printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, print_document,
                              work_order_document)
 
 RECORD_TEMPLATES = {"work_order": "reports/work_order.html"}
 BLANK_TEMPLATES = {"work_order": "reports/work_order.html", "sign_in": "reports/sign_in_sheet.html"}
 LANDSCAPE_BLANKS = {"sign_in"}
+log = logging.getLogger(__name__)
 
 
 class PrintMixin:
@@ -111,9 +113,14 @@ class PrintMixin:
                            **context)
 
     def _pdf_response(self, html: str, ascii_name: str, title: str, *,
-                      landscape: bool = False) -> Response:
-        pdf = render_pdf(html, wkhtmltopdf=current_app.config["WKHTMLTOPDF"], landscape=landscape,
-                         title=title)
+                      landscape: bool = False) -> Response | tuple[str, int]:
+        try:
+            pdf = render_pdf(html, wkhtmltopdf=current_app.config["WKHTMLTOPDF"], landscape=landscape,
+                             title=title)
+        except PdfError as exc:  # a passing fault of the machine, not of the record: 503, in Chinese
+            log.error("PDF %s failed: %s %s", ascii_name, exc, exc.detail)
+            return self.render("admin/pdf_error.html", heading=title,  # type: ignore[attr-defined]
+                               message=f"“{title}”的 PDF 生成失败：{exc}"), 503
         disposition = f"inline; filename=\"{ascii_name}.pdf\"; filename*=UTF-8''{quote(title)}.pdf"
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})

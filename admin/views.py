@@ -279,6 +279,10 @@ class CoachingVisitView(FormView):
     inline_models = [inline(CoachingDuty)]
 
     def get_list_row_actions(self) -> list[Any]:
+        from .packet import PACKET_ROLES
+
+        if current_user.role not in PACKET_ROLES:  # no link that only leads to a refusal
+            return super().get_list_row_actions()
         packet = LinkRowAction("fa fa-book", lambda action, row_id, row: url_for(
             "packet.index", campaign=row.campaign_id, dealer=row.dealer_id), title="现场辅导资料包")
         return [*super().get_list_row_actions(), packet]

@@ -150,6 +150,11 @@ def test_it_links_the_packet_from_the_gates_page_and_the_visits(client_for, pers
     assert url(personas).replace("&", "&amp;") in visits
     assert "现场辅导资料包" not in client_for(personas.sa_a).get(
         f"/admin/gates/?campaign={personas.campaign.id}").get_data(as_text=True)
+    # a service advisor may list the visits but not open a packet: no link that leads to a 403
+    advisor = client_for(personas.sa_a)
+    listing = advisor.get("/admin/coaching_visit/").get_data(as_text=True)
+    assert "/admin/packet/" not in listing and "现场辅导资料包" not in listing
+    assert advisor.get(url(personas)).status_code == 403
 
 
 def wait_for(predicate, seconds=120):

@@ -78,6 +78,19 @@ def test_it_renders_the_work_order_pdf_as_searchable_text(client_for, personas, 
         assert has_page_number(pdftotext(pdf, number), number, total)
 
 
+def test_it_answers_a_failing_wkhtmltopdf_with_a_chinese_503_page(app, client_for, personas, work_order,
+                                                                  monkeypatch):
+    monkeypatch.setitem(app.config, "WKHTMLTOPDF", "/nonexistent/wkhtmltopdf")
+    client = client_for(personas.sa_a)
+    for path in (f"/admin/work_order/print.pdf?id={work_order.id}", "/admin/sign_in/blank.pdf"):
+        response = client.get(path)
+        assert response.status_code == 503 and response.mimetype == "text/html"
+        message = re.search(r'role="alert">([^<]*)<', response.get_data(as_text=True)).group(1)
+        assert "PDF 生成失败" in message and "无法启动" in message
+        said = message.split("”")[-1]  # after the document's name (a work order number may be Latin)
+        assert not re.search("[A-Za-z]", said.replace("PDF", ""))
+
+
 @pytest.mark.parametrize("suffix", ["print/", "print.pdf"])
 def test_it_returns_404_for_other_dealer_work_order(client_for, personas, work_order, suffix):
     for user in (personas.coord_b, personas.sa_b, personas.coord_c):
