@@ -23,8 +23,9 @@ from models.base import utcnow
 from models.results import (advisor_kpis, baseline_window, daily_arrivals, dealer_kpis, total_kpis, weekly_revenue,
                             weekly_revenue_by_dealer)
 from models.scoping import get_or_404, scoped, visible_dealer_ids
-from models.snapshots import latest, refresh_snapshots
+from models.snapshots import dealer_values, latest, refresh_snapshots
 from reports import charts
+from reports.charts import chart_data
 from reports.pdf import render_pdf
 from reports.results import (COLUMNS, RANKINGS, advisor_table, dealer_table, excel_sheets, ranking, sections,
                              weekly_by_dealer)
@@ -55,24 +56,6 @@ def _live(campaign: Campaign, dealer_ids: Any) -> dict[str, Any]:
     values["daily"] = daily_arrivals(db.session, campaign, dealer_ids)
     values["weekly"] = weekly_revenue(db.session, campaign, dealer_ids)
     return values
-
-
-def dealer_values(campaign: Campaign, dealer: Dealer) -> tuple[dict[str, Any], Any]:
-    """(KPIs, computed_at or None when live) of one dealer the user may see."""
-    stored = db.session.scalar(scoped(select(KpiSnapshot).where(
-        KpiSnapshot.campaign_id == campaign.id, KpiSnapshot.scope == "dealer", KpiSnapshot.scope_id == dealer.id),
-        KpiSnapshot, current_user).order_by(KpiSnapshot.computed_at.desc(), KpiSnapshot.id.desc()).limit(1))
-    if stored is not None:
-        return stored.values, stored.computed_at
-    values = dealer_kpis(db.session, campaign, [dealer.id])[dealer.id] if _enrolled(campaign, dealer) \
-        else _live(campaign, [dealer.id])
-    values.setdefault("daily", daily_arrivals(db.session, campaign, [dealer.id]))
-    values.setdefault("weekly", weekly_revenue(db.session, campaign, [dealer.id]))
-    return values, None
-
-
-def _enrolled(campaign: Campaign, dealer: Dealer) -> bool:
-    return any(p.dealer_id == dealer.id for p in campaign.participations)
 
 
 def campaign_values(campaign: Campaign) -> tuple[dict[str, Any], Any]:
@@ -134,7 +117,7 @@ class ResultsView(SecuredPage):
     @expose("/dealer/")
     def dealer(self):
         campaign, dealer = _campaign(), _dealer()
-        values, computed_at = dealer_values(campaign, dealer)
+        values, computed_at = dealer_values(db.session, campaign, dealer, current_user)
         return self.render("admin/results/dealer.html", campaign=campaign, dealer=dealer, values=values,
                            computed_at=computed_at, sections=sections(values), campaigns=self._campaigns(),
                            baseline=baseline_window(campaign), advisors=self._advisors(campaign, dealer))
@@ -152,7 +135,7 @@ class ResultsView(SecuredPage):
             data = ranking([(d.name, v) for d, v in dealer_rows(campaign)], metric)
             png = charts.render(name, data, f"{charts.TITLES[name]}：{RANKINGS.get(metric, RANKINGS['revenue'])}")
         else:
-            png = charts.render(name, self._chart_data(name, self._values(campaign)))
+            png = charts.render(name, chart_data(name, self._values(campaign)))
         return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 
     @expose("/report/")
@@ -211,15 +194,10 @@ class ResultsView(SecuredPage):
     def _values(self, campaign: Campaign) -> dict[str, Any]:
         """The dealer's KPIs when ?dealer= is given (404 if not visible), else the user's totals."""
         if request.args.get("dealer"):
-            return dealer_values(campaign, _dealer())[0]
+            return dealer_values(db.session, campaign, _dealer(), current_user)[0]
         if current_user.role in DEALER_SIDE:
             abort(404)
         return campaign_values(campaign)[0]
-
-    @staticmethod
-    def _chart_data(name: str, values: dict[str, Any]) -> Any:
-        return {"funnel": values, "daily": values.get("daily") or [], "revenue": values.get("weekly") or [],
-                "satisfaction": values["satisfaction"]["items"]}[name]
 
     def _report_html(self, campaign: Campaign, *, for_pdf: bool) -> str:
         dealer = _dealer() if request.args.get("dealer") else None
@@ -229,11 +207,9 @@ class ResultsView(SecuredPage):
         closings = list(db.session.scalars(scoped(select(ClosingMeeting).where(
             ClosingMeeting.campaign_id == campaign.id, *([ClosingMeeting.dealer_id == dealer.id] if dealer else [])),
             ClosingMeeting, current_user).order_by(ClosingMeeting.dealer_id, ClosingMeeting.held_on)))
-        pictures = {}
-        for s in sections(values):
-            if s.chart and for_pdf:
-                pictures[s.chart] = charts.data_uri(charts.render(s.chart, self._chart_data(s.chart, values)))
         args = {"campaign": campaign.id, **({"dealer": dealer.id} if dealer else {})}
+        pictures = {s.chart: charts.data_uri(charts.render(s.chart, chart_data(s.chart, values))) if for_pdf
+                    else url_for(".chart", chart=s.chart, **args) for s in sections(values) if s.chart}
         return self.render("reports/closing_report.html", campaign=campaign, dealer=dealer, values=values,
                            sections=sections(values), closings=closings, pictures=pictures, for_pdf=for_pdf,
                            baseline=baseline_window(campaign), printed_at=utcnow(), chart_args=args,

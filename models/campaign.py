@@ -37,10 +37,12 @@ PACKET_SECTIONS = {
     "training": "培训项目与受训人员",
     "invitations": "顾客名单",
     "sign_in": "顾客签到表",
+    "qr_labels": "扫码签到标签",
     "feedback": "顾客信息回馈表（空白）",
     "work_order": "免费检测报告（空白，一式三联）",
     "duties": "特约店十项工作检查表",
     "visit": "现场辅导记录",
+    "kpis": "特约店指标与图表",
 }
 PACKET_COPIES = 5  # **default** blank feedback forms and work orders per packet
 MAX_PACKET_COPIES = 200

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import LOCAL_TZ, Base, field, local_date, utcnow
 from .campaign import Campaign
-from .results import campaign_results, daily_arrivals, weekly_revenue
+from .results import campaign_results, daily_arrivals, dealer_kpis, total_kpis, weekly_revenue
 
 SCOPES = {"campaign": "活动", "dealer": "特约店"}
 
@@ -57,3 +57,22 @@ def latest(session, campaign_id: int, scope: str = "campaign", scope_id: int | N
     where.append(KpiSnapshot.scope_id == scope_id if scope_id is not None else KpiSnapshot.scope_id.is_(None))
     return session.scalar(select(KpiSnapshot).where(*where)
                           .order_by(KpiSnapshot.computed_at.desc(), KpiSnapshot.id.desc()).limit(1))
+
+
+def dealer_values(session, campaign: Campaign, dealer: Any, user: Any) -> tuple[dict[str, Any], Any]:
+    """(KPIs, computed_at or None when live) of one dealer: the newest stored set `user` may see,
+    else computed now (the dealer is loaded through the scoping helper by the caller)."""
+    from .scoping import scoped
+
+    stored = session.scalar(scoped(select(KpiSnapshot).where(
+        KpiSnapshot.campaign_id == campaign.id, KpiSnapshot.scope == "dealer", KpiSnapshot.scope_id == dealer.id),
+        KpiSnapshot, user).order_by(KpiSnapshot.computed_at.desc(), KpiSnapshot.id.desc()).limit(1))
+    if stored is not None:
+        return stored.values, stored.computed_at
+    if any(p.dealer_id == dealer.id for p in campaign.participations):
+        values = dealer_kpis(session, campaign, [dealer.id])[dealer.id]
+    else:
+        values = total_kpis(session, campaign, [dealer.id])
+    values.setdefault("daily", daily_arrivals(session, campaign, [dealer.id]))
+    values.setdefault("weekly", weekly_revenue(session, campaign, [dealer.id]))
+    return values, None

@@ -62,6 +62,12 @@ def render(name: str, data: Any, title: str | None = None) -> bytes:
     return _png(fig)
 
 
+def chart_data(name: str, values: dict[str, Any]) -> Any:
+    """The part of a KPI dict (models/results.py) that chart `name` draws."""
+    return {"funnel": values, "daily": values.get("daily") or [], "revenue": values.get("weekly") or [],
+            "satisfaction": values["satisfaction"]["items"]}[name]
+
+
 def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 

@@ -33,16 +33,23 @@ from models import (Campaign, CoachingVisit, CustomerInvitation, DailyFlow, Deal
 from models.campaign import PACKET_SECTIONS
 from models.execution import FEEDBACK_ITEMS
 from models.reporting import DEALER_DUTIES
+from models.results import baseline_window
 from models.scoping import scoped
+from models.selfservice import mask_plate
+from models.snapshots import dealer_values
 from web import LOCAL_TZ
 
+from . import charts
 from .pdf import PdfError, page_label, render_pdf, stamp_writer
 from .printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, PrintTable, make_field,
                        print_document, printable_columns, work_order_document)
+from .qr import public_url
+from .results import sections as kpi_sections
 
 DOCS_PER_PART = 16    # documents per wkhtmltopdf call: each call costs ~0.1 s CPU before its first page,
 ROWS_PER_PART = 400   # so parts are large, but many enough to keep every core busy (bench/packet.py)
 FRONT_PAGES = 2       # cover + one contents page, checked after rendering
+LABELS_PER_PART = 24 * 20  # QR labels: 3 × 8 a page
 log = logging.getLogger(__name__)
 
 
@@ -255,6 +262,12 @@ def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
                                kind="sign_in", landscape=True), landscape=True)
                     for i in range(0, len(lines), per_part)])
 
+    if "qr_labels" in chosen:
+        labels = [(i.name, mask_plate(i.plate), public_url("phone.sign_in", token=i.token)) for i in invitations]
+        add("qr_labels", [Part(_page("reports/packet_part.html", kind="qr_labels",
+                                     labels=labels[i:i + LABELS_PER_PART]))
+                          for i in range(0, len(labels), LABELS_PER_PART)])
+
     feedback = _documents(Feedback, [], "顾客信息回馈表", defaults)[0]
     ratings = feedback.table("ratings")
     for row, item in zip(ratings.rows, FEEDBACK_ITEMS, strict=False):
@@ -273,7 +286,20 @@ def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
     visits = _records(CoachingVisit, campaign, dealer, user, CoachingVisit.visit_on)
     if visits:
         add("visit", _parts(_documents(CoachingVisit, visits, "现场辅导记录", defaults), _records_html))
+    if "kpis" in chosen:
+        add("kpis", [Part(_kpi_page(campaign, dealer, user))])
     return sections
+
+
+def _kpi_page(campaign: Campaign, dealer: Dealer, user: User) -> str:
+    """The dealer's results page on paper: the KPI tables of the results pages with their charts."""
+    values, computed_at = dealer_values(db.session, campaign, dealer, user)
+    kpis = kpi_sections(values)
+    pictures = {s.chart: charts.data_uri(charts.render(s.chart, charts.chart_data(s.chart, values)))
+                for s in kpis if s.chart}
+    return _page("reports/packet_part.html", kind="kpis", sections=kpis, pictures=pictures,
+                 chart_titles=charts.TITLES, dealer=dealer, campaign=campaign, computed_at=computed_at,
+                 baseline=baseline_window(campaign))
 
 
 def _column(model: type, relationship: str, key: str) -> Any:

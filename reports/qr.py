@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import segno
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from markupsafe import Markup
 
 
 def public_url(endpoint: str, **values: object) -> str:
-    """The address a customer's phone opens: PUBLIC_BASE_URL, not the desk's own host name."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    """The address a customer's phone opens: PUBLIC_BASE_URL, not the desk's own host name.
+    Also outside a request (a packet built by the Prefect runner): only the path comes from Flask."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        with current_app.test_request_context():
+            path = url_for(endpoint, **values)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
 def qr_svg(url: str, scale: int = 4) -> Markup:

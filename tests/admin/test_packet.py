@@ -9,6 +9,7 @@ import time
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from models import (CoachingVisit, CustomerInvitation, DailyFlow, PlanGoal, PlanMeeting, Trainee,
                     TrainingSession, db)
@@ -16,6 +17,7 @@ from reports import packet as packet_module
 from reports import packet_job
 from models.campaign import PACKET_SECTIONS as SECTIONS
 from reports.pdf import PdfError
+from reports.qr import public_url, qr_svg
 from tests.reports.test_pdf import RADICALS, has_page_number, page_count, pdftotext
 
 
@@ -76,6 +78,26 @@ def test_it_builds_the_dealer_packet(client_for, personas, records, packet_dir):
         assert re.search(rf"{re.escape(mark.title)}\s*第\s*{page}\s*页", contents), (mark.title, page)
         assert pdftotext(pdf, page).strip(), mark.title
     assert [m.title for m in sections] == list(SECTIONS.values())
+    first = {m.title: reader.get_destination_page_number(m) + 1 for m in sections}
+    labels = pdftotext(pdf, first[SECTIONS["qr_labels"]])
+    assert "张伟" in labels and "京A***45" in labels and "到店扫码签到" in labels
+    kpis = pdftotext(pdf, first[SECTIONS["kpis"]])
+    assert "北京甲特约店 · 活动指标" in kpis and "目标达成" in kpis and "活动漏斗" in kpis
+    assert images_on(pdf, first[SECTIONS["kpis"]]) >= 1  # the funnel chart
+
+
+def images_on(pdf: bytes, page: int) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages[page - 1].images)
+
+
+def test_it_prints_each_invitations_sign_in_qr_on_the_label_section(personas, records):
+    invitations = db.session.scalars(select(CustomerInvitation)).all()
+    section = next(s for s in packet_module.dealer_sections(personas.campaign, personas.dealer_a, personas.coach)
+                   if s.key == "qr_labels")
+    html = "".join(part.html for part in section.parts)
+    for invitation in invitations:  # the code a phone reads is the invitation's own sign-in link
+        assert str(qr_svg(public_url("phone.sign_in", token=invitation.token), scale=4)) in html
+    assert "13911112222" not in html and "京A12345" not in html  # the plate masked, no mobile
 
 
 def test_it_returns_404_for_another_dealers_packet(client_for, personas, records):
