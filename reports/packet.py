@@ -62,6 +62,7 @@ class PacketError(RuntimeError):
 class Part:
     html: str
     landscape: bool = False
+    copies: int = 1  # a blank form: rendered once, its pages repeated
 
 
 @dataclass
@@ -90,7 +91,7 @@ def fingerprint(packets: Iterable[DealerPacket]) -> str:
         for section in packet.sections:
             digest.update(f"\0{section.key}\0{section.title}".encode())
             for part in section.parts:
-                digest.update(b"\0L" if part.landscape else b"\0P")
+                digest.update(f"\0{'L' if part.landscape else 'P'}{part.copies}".encode())
                 digest.update(part.html.encode())
     return digest.hexdigest()
 
@@ -143,7 +144,7 @@ def _render_fronts(pool: ThreadPoolExecutor, packets: list[DealerPacket],
             toc = []
             for s, section in enumerate(packet.sections):
                 toc.append((section.title, page))
-                page += sum(counts[(p, s, k)] for k in range(len(section.parts)))
+                page += sum(counts[(p, s, k)] * part.copies for k, part in enumerate(section.parts))
             html.append(packet.front(toc, made_at=dt.datetime.now(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")))
             start = page
         try:
@@ -172,7 +173,7 @@ def _merge(packets: list[DealerPacket], fronts: list[bytes],
         first = add(fronts[p])
         dealer_mark = writer.add_outline_item(title=packet.dealer, page_number=first, is_open=False)
         for s, section in enumerate(packet.sections):
-            starts = [add(rendered[(p, s, k)]) for k in range(len(section.parts))]
+            starts = [add(rendered[(p, s, k)]) for k, part in enumerate(section.parts) for _ in range(part.copies)]
             writer.add_outline_item(title=section.title, page_number=starts[0], parent=dealer_mark)
         labels += [packet.dealer] * (len(writer.pages) - len(labels))
     total = len(writer.pages)
@@ -272,10 +273,12 @@ def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
     ratings = feedback.table("ratings")
     for row, item in zip(ratings.rows, FEEDBACK_ITEMS, strict=False):
         row[0].text = item
-    add("feedback", _parts([feedback] * copies["feedback"], _records_html))
+    if copies["feedback"]:  # identical blank copies: one wkhtmltopdf run, its pages repeated
+        add("feedback", [Part(_records_html([feedback]), copies=copies["feedback"])])
     order = work_order_document(None, campaign=campaign, defaults=defaults)
-    add("work_order", _parts([order] * copies["work_order"],
-                             lambda docs: _page("reports/packet_part.html", docs=docs, kind="work_order")))
+    if copies["work_order"]:
+        add("work_order", [Part(_page("reports/packet_part.html", docs=[order], kind="work_order"),
+                                copies=copies["work_order"])])
 
     checklist = _documents(CoachingVisit, [], "特约店十项工作检查表", defaults)[0]
     duties = checklist.table("duties")

