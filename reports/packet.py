@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import logging
 import os
 from collections.abc import Callable, Iterable
@@ -63,6 +64,12 @@ class Part:
     html: str
     landscape: bool = False
     copies: int = 1  # a blank form: rendered once, its pages repeated
+    # A part costly to build (the KPI charts): `html` is then only what it is built from, for the
+    # fingerprint, and make() builds the page when the packet is rendered, not on every download.
+    make: Callable[[], str] | None = None
+
+    def page(self) -> str:
+        return self.make() if self.make else self.html
 
 
 @dataclass
@@ -109,9 +116,10 @@ def assemble(packets: list[DealerPacket], *, wkhtmltopdf: str = "/usr/bin/wkhtml
     total = len(jobs) + len(packets)
     done = 0
     rendered: dict[tuple[int, int, int], bytes] = {}
+    pages = {(p, s, k): packets[p].sections[s].parts[k].page() for p, s, k in jobs}  # here: Flask's context
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         # threads suffice: each one waits on its own wkhtmltopdf process, where the work happens
-        futures = {pool.submit(render_pdf, packets[p].sections[s].parts[k].html, wkhtmltopdf=wkhtmltopdf,
+        futures = {pool.submit(render_pdf, pages[(p, s, k)], wkhtmltopdf=wkhtmltopdf,
                                landscape=packets[p].sections[s].parts[k].landscape, stamp=False): (p, s, k)
                    for p, s, k in jobs}
         for future in as_completed(futures):
@@ -290,19 +298,28 @@ def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
     if visits:
         add("visit", _parts(_documents(CoachingVisit, visits, "现场辅导记录", defaults), _records_html))
     if "kpis" in chosen:
-        add("kpis", [Part(_kpi_page(campaign, dealer, user))])
+        add("kpis", [_kpi_part(campaign, dealer, user)])
     return sections
 
 
-def _kpi_page(campaign: Campaign, dealer: Dealer, user: User) -> str:
-    """The dealer's results page on paper: the KPI tables of the results pages with their charts."""
+def _kpi_part(campaign: Campaign, dealer: Dealer, user: User) -> Part:
+    """The dealer's results page on paper: the KPI tables of the results pages with their charts,
+    drawn only when the packet is rendered (matplotlib takes seconds; a kept packet needs none)."""
     values, computed_at = dealer_values(db.session, campaign, dealer, user)
-    kpis = kpi_sections(values)
-    pictures = {s.chart: charts.data_uri(charts.render(s.chart, charts.chart_data(s.chart, values)))
-                for s in kpis if s.chart}
-    return _page("reports/packet_part.html", kind="kpis", sections=kpis, pictures=pictures,
-                 chart_titles=charts.TITLES, dealer=dealer, campaign=campaign, computed_at=computed_at,
-                 baseline=baseline_window(campaign))
+    context = dict(kind="kpis", dealer=dealer, campaign=campaign, computed_at=computed_at,
+                   baseline=baseline_window(campaign))
+
+    def make() -> str:
+        kpis = kpi_sections(values)
+        pictures = {s.chart: charts.data_uri(charts.render(s.chart, charts.chart_data(s.chart, values)))
+                    for s in kpis if s.chart}
+        return _page("reports/packet_part.html", sections=kpis, pictures=pictures, chart_titles=charts.TITLES,
+                     **context)
+
+    inputs = json.dumps([values, str(computed_at), dealer.name, campaign.name, str(campaign.starts_on),
+                         str(campaign.ends_on), [str(d) for d in context["baseline"]]],
+                        sort_keys=True, default=str, ensure_ascii=False)
+    return Part(f"kpis-v1 {inputs}", make=make)
 
 
 def _column(model: type, relationship: str, key: str) -> Any:
