@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -96,19 +98,26 @@ def sign_in_by_qr(invitation: CustomerInvitation) -> tuple[SignIn, bool]:
     if sign_in.validation_problem():  # its text may quote the mobile: not for a public page
         raise LinkRefused(409, "暂时无法自助签到", "请到前台登记，工作人员将为您办理签到。")
     _link_customer(sign_in)
-    db.session.add(sign_in)
+    stored = _store_once(sign_in, "顾客扫码自助签到", lambda: signed_in(invitation))
+    return stored, stored is sign_in
+
+
+def _store_once(row: Any, detail: str, winner: Callable[[], Any]) -> Any:
+    """Write `row` with its audit line and what follows from it, in one transaction. When a unique
+    key says another press was quicker, write nothing and return the row that won."""
+    db.session.add(row)
     try:
         db.session.flush()
-        record(db.session, user=None, action="create", entity=sign_in, detail="顾客扫码自助签到")
-        after_save(sign_in, None)
+        record(db.session, user=None, action="create", entity=row, detail=detail)
+        after_save(row, None)
         db.session.commit()
     except (IntegrityError, StaleDataError):  # another press won: its sign-in, or its link of the invitation
         db.session.rollback()
-        existing = signed_in(invitation)
-        if existing is None:
+        won = winner()
+        if won is None:
             raise
-        return existing, False
-    return sign_in, True
+        return won
+    return row
 
 
 def _link_customer(sign_in: SignIn) -> None:
@@ -149,12 +158,7 @@ def walk_in_sign_in(campaign_id: int, dealer_id: int, name: str, mobile: str | N
     if existing is not None:
         return existing, False
     _link_customer(sign_in)
-    db.session.add(sign_in)
-    db.session.flush()
-    record(db.session, user=None, action="create", entity=sign_in, detail="顾客扫描到店海报签到")
-    after_save(sign_in, None)
-    db.session.commit()
-    return sign_in, True
+    return _store_once(sign_in, "顾客扫描到店海报签到", lambda: None), True
 
 
 # --- 顾客信息回馈表 from the customer's phone -------------------------------------------------------
@@ -184,15 +188,5 @@ def submit_feedback(sign_in: SignIn, scores: dict[str, int], nps: int | None, co
         if feedback_of(sign_in) is not None:  # sent meanwhile; the rule's message names the visit
             return None
         raise Unsaved(problems)
-    db.session.add(feedback)
-    try:
-        db.session.flush()
-        record(db.session, user=None, action="create", entity=feedback, detail="顾客扫码填写回馈表")
-        after_save(feedback, None)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        if feedback_of(sign_in) is None:
-            raise
-        return None
-    return feedback
+    stored = _store_once(feedback, "顾客扫码填写回馈表", lambda: feedback_of(sign_in))
+    return stored if stored is feedback else None
