@@ -16,9 +16,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import db
 from .audit import record
 from .base import LOCAL_TZ, local_today, utcnow
+from .campaign import PHASE_ORDER, Campaign
 from .execution import FEEDBACK_ITEMS, Feedback, FeedbackRating, SignIn
 from .preparation import CustomerInvitation
 from .services import after_save, before_save, customer_for_visit, invitation_for
+from .windows import phase_of, phase_problem
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
 OPENS_BEFORE = dt.timedelta(days=1)  # a customer may check the link the day before the window
@@ -62,6 +64,21 @@ def check_window(campaign: object, today: dt.date | None = None) -> None:
         raise LinkRefused(410, "活动已结束", f"本次活动已于 {ends:%Y年%m月%d日} 结束，此链接已失效。")
 
 
+def phase_closed(model: type, campaign: Any, dealer_id: int | None) -> str | None:
+    """Why the phone may not write `model` (SignIn, Feedback) now, in a customer's words: the desk's
+    own phase rule (models/windows.py: both only in 执行). None when it may."""
+    if phase_problem(model, campaign, dealer_id) is None:
+        return None
+    if PHASE_ORDER.index(phase_of(campaign, dealer_id)) < PHASE_ORDER.index("execution"):
+        return "本次活动尚未开始现场接待，暂不能在手机上办理，请到店后向服务顾问咨询。"
+    return "本次活动的现场接待已结束，此链接不再受理。"
+
+
+def check_phase(model: type, campaign: Any, dealer_id: int | None) -> None:
+    if closed := phase_closed(model, campaign, dealer_id):
+        raise LinkRefused(409, "暂不受理", closed)
+
+
 def _by_token(column: object, token: str, today: dt.date | None) -> object:
     """The row whose link `column` holds `token`, if the link is genuine and valid today."""
     if not TOKEN.fullmatch(token or ""):
@@ -90,6 +107,7 @@ def sign_in_by_qr(invitation: CustomerInvitation) -> tuple[SignIn, bool]:
     existing = signed_in(invitation)
     if existing is not None:
         return existing, False
+    check_phase(SignIn, invitation.campaign, invitation.dealer_id)
     sign_in = SignIn(campaign_id=invitation.campaign_id, dealer_id=invitation.dealer_id,
                      customer_id=invitation.customer_id, name=invitation.name,
                      mobile=invitation.mobile, plate=invitation.plate, channel="qr",
@@ -139,6 +157,7 @@ def walk_in_sign_in(campaign_id: int, dealer_id: int, name: str, mobile: str | N
     """A customer who typed name, mobile and plate at the poster: the invitation's own sign-in when
     the mobile or plate is on the list, else a walk-in; once a day per mobile or plate.
     Raises Unsaved with the screen's messages (about what this customer typed)."""
+    check_phase(SignIn, db.session.get(Campaign, campaign_id), dealer_id)
     sign_in = SignIn(campaign_id=campaign_id, dealer_id=dealer_id, name=(name or "").strip(),
                      mobile=mobile or None, plate=plate or None, channel="qr", arrived_at=utcnow())
     before_save(sign_in, None)  # normalizes 京a 12345 → 京A12345 and marks walk-ins
@@ -177,6 +196,7 @@ def submit_feedback(sign_in: SignIn, scores: dict[str, int], nps: int | None, co
     feedback.sign_in_id settles a race between two phones: the loser writes nothing."""
     if feedback_of(sign_in) is not None:
         return None
+    check_phase(Feedback, sign_in.campaign, sign_in.dealer_id)
     feedback = Feedback(campaign_id=sign_in.campaign_id, dealer_id=sign_in.dealer_id, sign_in_id=sign_in.id,
                         customer_name=sign_in.name, filled_on=local_today(), nps=nps,
                         comments=(comments or "").strip() or None, wants_complaint=wants_complaint,

@@ -14,12 +14,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from models import Campaign, Dealer, db
+from models import Campaign, Dealer, Feedback, SignIn, db
 from models.base import local_today
 from models.execution import FEEDBACK_ITEMS
 from models.selfservice import (UNKNOWN, LinkRefused, Unsaved, check_poster_day, feedback_of,
-                               invitation_by_token, mask_name, mask_plate, sign_in_by_qr, signed_in,
-                               submit_feedback, visit_by_feedback_token, walk_in_sign_in)
+                               invitation_by_token, mask_name, mask_plate, phase_closed, sign_in_by_qr,
+                               signed_in, submit_feedback, visit_by_feedback_token, walk_in_sign_in)
 
 from . import csrf, limiter
 
@@ -67,7 +67,8 @@ def sign_in(token: str):
         "web/customer/signin.html", title="扫码签到", campaign_name=campaign.name,
         dealer_name=invitation.dealer.name, masked_name=mask_name(invitation.name),
         masked_plate=mask_plate(invitation.plate), sign_in=done, just_now=just_now,
-        not_yet=campaign.starts_on if local_today() < campaign.starts_on else None)
+        not_yet=campaign.starts_on if local_today() < campaign.starts_on else None,
+        closed=phase_closed(SignIn, campaign, invitation.dealer_id))
 
 
 class FeedbackForm(FlaskForm):
@@ -114,7 +115,8 @@ def feedback(token: str):
     return render_template("web/customer/feedback.html", title="顾客信息回馈表", form=form,
                            items=[form[f"r{n}"] for n in range(len(FEEDBACK_ITEMS))], problems=problems,
                            done=done, campaign_name=visit.campaign.name, dealer_name=visit.dealer.name,
-                           masked_name=mask_name(visit.name)), status
+                           masked_name=mask_name(visit.name),
+                           closed=phase_closed(Feedback, visit.campaign, visit.dealer_id)), status
 
 
 # --- walk-in poster ----------------------------------------------------------------------------------
@@ -166,4 +168,4 @@ def walk_in(token: str):
             status = 400
     return render_template("web/customer/walk_in.html", title="到店签到", form=form, problems=problems,
                            campaign_name=campaign.name, dealer_name=dealer.name, sign_in=done,
-                           just_now=just_now), status
+                           just_now=just_now, closed=phase_closed(SignIn, campaign, dealer.id)), status

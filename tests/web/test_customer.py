@@ -139,6 +139,25 @@ def test_it_opens_the_day_before_the_window_without_a_sign_in_button(client_for,
     assert early.status_code == 404 and "签到尚未开放" in early.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("phase,said", [("application", "尚未开始现场接待"), ("evaluation", "现场接待已结束")])
+def test_it_takes_sign_ins_and_feedback_only_while_the_dealer_is_in_execution(client_for, today_campaign,
+                                                                               personas, phase, said):
+    """The desk's phase rule (models/windows.py) holds on the phone too, by the dealer's own phase."""
+    invitation, arrival = invite(today_campaign, personas.dealer_a), visit(today_campaign, personas.dealer_a)
+    poster = poster_link(client_for(personas.coord_a))
+    move_to_phase(today_campaign, phase)
+    db.session.commit()
+    phone = client_for(None)
+    before = (sign_ins(), feedbacks())
+    for url, data in ((f"/signin/{invitation.token}", {}), (f"/feedback/{arrival.feedback_token}", answers()),
+                      (poster, {"name": "李娜", "mobile": "13700001111", "plate": "京C11111"})):
+        page = phone.get(url).get_data(as_text=True)
+        assert said in page and "<button" not in page, url
+        refused = phone.post(url, data, csrf_from="/login")
+        assert refused.status_code == 409 and said in refused.get_data(as_text=True), url
+    assert (sign_ins(), feedbacks()) == before
+
+
 def test_it_masks_names_and_plates():
     assert mask_name("张伟") == "张*" and mask_name("欧阳娜娜") == "欧***" and mask_name("张") == "*"
     assert mask_plate("京A12345") == "京A***45" and mask_plate("粤BD12345") == "粤B****45"
