@@ -28,6 +28,20 @@ LANDSCAPE_BLANKS = {"sign_in"}
 log = logging.getLogger(__name__)
 
 
+def pdf_response(view: Any, html: str, ascii_name: str, title: str, *,
+                 landscape: bool = False) -> Response | tuple[str, int]:
+    """The PDF of `html` for an admin view's download, or the view's Chinese 503 page when
+    wkhtmltopdf fails (a passing fault of the machine, not of the record)."""
+    try:
+        pdf = render_pdf(html, wkhtmltopdf=current_app.config["WKHTMLTOPDF"], landscape=landscape, title=title)
+    except PdfError as exc:
+        log.error("PDF %s failed: %s %s", ascii_name, exc, exc.detail)
+        return view.render("admin/pdf_error.html", heading=title, message=f"“{title}”的 PDF 生成失败：{exc}"), 503
+    disposition = f"inline; filename=\"{ascii_name}.pdf\"; filename*=UTF-8''{quote(title)}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+
+
 class PrintMixin:
     """Flask-Admin routes rendering the current model's print page, blank form and their PDFs."""
 
@@ -43,7 +57,7 @@ class PrintMixin:
     @expose("/print.pdf")
     def print_pdf_view(self):
         obj = self._printed_record()
-        return self._pdf_response(self._print_html(obj, for_pdf=True), f"{self._table}-{obj.id}",
+        return pdf_response(self, self._print_html(obj, for_pdf=True), f"{self._table}-{obj.id}",
                                   f"{self.name}-{obj}")
 
     @expose("/blank/")
@@ -52,7 +66,7 @@ class PrintMixin:
 
     @expose("/blank.pdf")
     def blank_pdf_view(self):
-        return self._pdf_response(self._blank_html(for_pdf=True), f"{self._table}-blank",
+        return pdf_response(self, self._blank_html(for_pdf=True), f"{self._table}-blank",
                                   f"{self.name}-空白表", landscape=self._table in LANDSCAPE_BLANKS)
 
     # --- building the documents -----------------------------------------------------------------
@@ -112,15 +126,3 @@ class PrintMixin:
         return self.render(template, doc=doc, back_url=url_for(".index_view"),  # type: ignore[attr-defined]
                            **context)
 
-    def _pdf_response(self, html: str, ascii_name: str, title: str, *,
-                      landscape: bool = False) -> Response | tuple[str, int]:
-        try:
-            pdf = render_pdf(html, wkhtmltopdf=current_app.config["WKHTMLTOPDF"], landscape=landscape,
-                             title=title)
-        except PdfError as exc:  # a passing fault of the machine, not of the record: 503, in Chinese
-            log.error("PDF %s failed: %s %s", ascii_name, exc, exc.detail)
-            return self.render("admin/pdf_error.html", heading=title,  # type: ignore[attr-defined]
-                               message=f"“{title}”的 PDF 生成失败：{exc}"), 503
-        disposition = f"inline; filename=\"{ascii_name}.pdf\"; filename*=UTF-8''{quote(title)}.pdf"
-        return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})

@@ -9,9 +9,8 @@ Numbers come from the newest KpiSnapshot; before the first refresh they are comp
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -26,11 +25,11 @@ from models.scoping import get_or_404, scoped, visible_dealer_ids
 from models.snapshots import dealer_values, latest, refresh_snapshots
 from reports import charts
 from reports.charts import chart_data
-from reports.pdf import render_pdf
 from reports.results import (COLUMNS, RANKINGS, advisor_table, dealer_table, excel_sheets, ranking, sections,
                              weekly_by_dealer)
 
 from .base import SecuredPage, campaign_from_request
+from .printing import pdf_response
 
 HQ_SIDE = frozenset({"hq_admin", "regional_manager", "coach"})
 DEALER_SIDE = frozenset({"dealer_coordinator", "service_advisor"})
@@ -147,11 +146,7 @@ class ResultsView(SecuredPage):
         campaign = _campaign()
         dealer = _dealer() if request.args.get("dealer") else None
         title = f"{campaign.name}-{dealer.name if dealer else '活动'}总结报告"
-        pdf = render_pdf(self._report_html(campaign, for_pdf=True), wkhtmltopdf=current_app.config["WKHTMLTOPDF"],
-                         title=title)
-        disposition = f"inline; filename=\"closing-report.pdf\"; filename*=UTF-8''{quote(title)}.pdf"
-        return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+        return pdf_response(self, self._report_html(campaign, for_pdf=True), "closing-report", title)
 
     @expose("/export.xlsx")
     def export(self):

@@ -81,9 +81,10 @@ def test_it_renders_the_work_order_pdf_as_searchable_text(client_for, personas, 
 def test_it_answers_a_failing_wkhtmltopdf_with_a_chinese_503_page(app, client_for, personas, work_order,
                                                                   monkeypatch):
     monkeypatch.setitem(app.config, "WKHTMLTOPDF", "/nonexistent/wkhtmltopdf")
-    client = client_for(personas.sa_a)
-    for path in (f"/admin/work_order/print.pdf?id={work_order.id}", "/admin/sign_in/blank.pdf"):
-        response = client.get(path)
+    for user, path in ((personas.sa_a, f"/admin/work_order/print.pdf?id={work_order.id}"),
+                       (personas.sa_a, "/admin/sign_in/blank.pdf"),
+                       (personas.hq, f"/admin/results/report.pdf?campaign={personas.campaign.id}")):
+        response = client_for(user).get(path)
         assert response.status_code == 503 and response.mimetype == "text/html"
         message = re.search(r'role="alert">([^<]*)<', response.get_data(as_text=True)).group(1)
         assert "PDF 生成失败" in message and "无法启动" in message
