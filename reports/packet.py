@@ -44,13 +44,17 @@ from . import charts
 from .pdf import PdfError, page_label, render_pdf, stamp_writer
 from .printing import (SIGN_IN_SHEET_ROWS, SIGN_IN_SHEET_SKIP, PrintDocument, PrintTable, make_field,
                        print_document, printable_columns, work_order_document)
-from .qr import public_url
+from .qr import public_url, qr_svg
 from .results import sections as kpi_sections
 
 DOCS_PER_PART = 16    # documents per wkhtmltopdf call: each call costs ~0.1 s CPU before its first page,
 ROWS_PER_PART = 400   # so parts are large, but many enough to keep every core busy (bench/packet.py)
 FRONT_PAGES = 2       # cover + one contents page, checked after rendering
 LABELS_PER_PART = 24 * 20  # QR labels: 3 × 8 a page
+# A sign-in sheet row's QR (about 5.5 mm, 0.16 mm a module): the largest that keeps 20 rows on a
+# landscape page. Read by zxing-cpp from a 300 dpi raster of the page (not from 200 dpi); the label
+# section prints the same codes at about 28 mm for phones that cannot focus that close.
+SHEET_QR_SCALE = 0.8
 log = logging.getLogger(__name__)
 
 
@@ -264,15 +268,18 @@ def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
                         for n, rows in enumerate(_row_parts(invitations))])
     sheet = print_document(SignIn, None, title="顾客签到表", defaults=defaults)
     sheet.fields = [f for f in sheet.fields if f.key not in SIGN_IN_SHEET_SKIP]
-    lines = [{"name": i.name, "mobile": i.mobile or "", "plate": i.plate or ""} for i in invitations]
+    links = [public_url("phone.sign_in", token=i.token) for i in invitations]
+    lines = [{"name": i.name, "mobile": i.mobile or "", "plate": i.plate or "",
+              "qr": qr_svg(link, scale=SHEET_QR_SCALE, mask=0, border=1)}
+             for i, link in zip(invitations, links, strict=True)]
     lines += [{}] * (-len(lines) % SIGN_IN_SHEET_ROWS or (0 if lines else SIGN_IN_SHEET_ROWS))
     per_part = max(SIGN_IN_SHEET_ROWS, ROWS_PER_PART // SIGN_IN_SHEET_ROWS * SIGN_IN_SHEET_ROWS)
     add("sign_in", [Part(_page("reports/packet_part.html", docs=[sheet], rows=lines[i:i + per_part], start=i,
-                               kind="sign_in", landscape=True), landscape=True)
+                               kind="sign_in", qr=bool(invitations), landscape=True), landscape=True)
                     for i in range(0, len(lines), per_part)])
 
     if "qr_labels" in chosen:
-        labels = [(i.name, mask_plate(i.plate), public_url("phone.sign_in", token=i.token)) for i in invitations]
+        labels = [(i.name, mask_plate(i.plate), link) for i, link in zip(invitations, links, strict=True)]
         add("qr_labels", [Part(_page("reports/packet_part.html", kind="qr_labels",
                                      labels=labels[i:i + LABELS_PER_PART]))
                           for i in range(0, len(labels), LABELS_PER_PART)])

@@ -90,13 +90,17 @@ def images_on(pdf: bytes, page: int) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages[page - 1].images)
 
 
-def test_it_prints_each_invitations_sign_in_qr_on_the_label_section(personas, records):
+def test_it_prints_each_invitations_sign_in_qr_on_its_sheet_row_and_label(personas, records):
     invitations = db.session.scalars(select(CustomerInvitation)).all()
-    section = next(s for s in packet_module.dealer_sections(personas.campaign, personas.dealer_a, personas.coach)
-                   if s.key == "qr_labels")
-    html = "".join(part.html for part in section.parts)
+    sections = {s.key: "".join(part.html for part in s.parts)
+                for s in packet_module.dealer_sections(personas.campaign, personas.dealer_a, personas.coach)}
+    rows = sections["sign_in"].split("<tr>")
     for invitation in invitations:  # the code a phone reads is the invitation's own sign-in link
-        assert str(qr_svg(public_url("phone.sign_in", token=invitation.token), scale=4, mask=0)) in html
+        link = public_url("phone.sign_in", token=invitation.token)
+        assert str(qr_svg(link, scale=4, mask=0)) in sections["qr_labels"]
+        row = next(r for r in rows if f">{invitation.name}<" in r)
+        assert str(qr_svg(link, scale=packet_module.SHEET_QR_SCALE, mask=0, border=1)) in row
+    html = sections["qr_labels"]
     assert "13911112222" not in html and "京A12345" not in html  # the plate masked, no mobile
 
 
@@ -230,11 +234,17 @@ def test_it_keeps_the_campaign_packet_for_hq(client_for, personas):
 def test_it_builds_the_sections_and_copies_hq_chose(client_for, personas, records):
     personas.campaign.packet_sections = "sign_in,work_order"
     personas.campaign.packet_work_order_copies = 2
+    db.session.add_all(CustomerInvitation(name=f"顾客{n:02d}", mobile=f"137{n:08d}", campaign=personas.campaign,
+                                          dealer=personas.dealer_a) for n in range(1, 20))
     db.session.commit()
     pdf = client_for(personas.coord_a).get(url(personas)).get_data()
     reader = PdfReader(io.BytesIO(pdf))
     assert [m.title for m in reader.outline[1]] == [SECTIONS["sign_in"], SECTIONS["work_order"]]
-    assert page_count(pdf) == 2 + 1 + 2 * 3  # cover, contents, one sign-in sheet, 2 triplicates
+    assert page_count(pdf) == 2 + 2 + 2 * 3  # cover, contents, two sign-in sheets, 2 triplicates
+    # 21 invitations, each row with its QR: 20 rows on the first sheet, the 21st on the second
+    first, second = pdftotext(pdf, 3), pdftotext(pdf, 4)
+    assert "顾客18" in first and "顾客19" not in first and "顾客19" in second
+    assert len(re.findall(r"顾客\d\d", first)) == 18 and re.search(r"^20$", first, re.M)
 
 
 def test_it_lets_hq_choose_the_packet_sections_on_the_campaign_screen(client_for, personas):
