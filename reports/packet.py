@@ -19,12 +19,14 @@ import io
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template
+from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
@@ -55,6 +57,7 @@ LABELS_PER_PART = 24 * 20  # QR labels: 3 × 8 a page
 # landscape page. Read by zxing-cpp from a 300 dpi raster of the page (not from 200 dpi); the label
 # section prints the same codes at about 28 mm for phones that cannot focus that close.
 SHEET_QR_SCALE = 0.8
+LABEL_QR_SCALE = 4  # about 28 mm: wkhtmltopdf sizes an inline SVG by its own width, then shrinks the page
 log = logging.getLogger(__name__)
 
 
@@ -120,12 +123,15 @@ def assemble(packets: list[DealerPacket], *, wkhtmltopdf: str = "/usr/bin/wkhtml
     total = len(jobs) + len(packets)
     done = 0
     rendered: dict[tuple[int, int, int], bytes] = {}
-    pages = {(p, s, k): packets[p].sections[s].parts[k].page() for p, s, k in jobs}  # here: Flask's context
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        # threads suffice: each one waits on its own wkhtmltopdf process, where the work happens
-        futures = {pool.submit(render_pdf, pages[(p, s, k)], wkhtmltopdf=wkhtmltopdf,
-                               landscape=packets[p].sections[s].parts[k].landscape, stamp=False): (p, s, k)
-                   for p, s, k in jobs}
+        # threads suffice: each one waits on its own wkhtmltopdf process, where the work happens.
+        # The parts whose page is ready go first; while wkhtmltopdf renders them, this thread
+        # (Flask's context) draws the QR codes and charts of the others, each sent when done.
+        futures = {}
+        for p, s, k in sorted(jobs, key=lambda job: packets[job[0]].sections[job[1]].parts[job[2]].make is not None):
+            part = packets[p].sections[s].parts[k]
+            futures[pool.submit(render_pdf, part.page(), wkhtmltopdf=wkhtmltopdf, landscape=part.landscape,
+                                stamp=False)] = (p, s, k)
         for future in as_completed(futures):
             p, s, k = futures[future]
             try:
@@ -176,16 +182,18 @@ def _merge(packets: list[DealerPacket], fronts: list[bytes],
     writer = PdfWriter()
     labels: list[str] = []
 
-    def add(pdf: bytes) -> int:
+    def add(pdf: bytes, copies: int = 1) -> int:
         first = len(writer.pages)
-        writer.append(PdfReader(io.BytesIO(pdf)), import_outline=False)
+        reader = PdfReader(io.BytesIO(pdf))
+        for _ in range(copies):  # a blank form's copies: new pages sharing one content stream (pypdf)
+            writer.append(reader, import_outline=False)
         return first
 
     for p, packet in enumerate(packets):
         first = add(fronts[p])
         dealer_mark = writer.add_outline_item(title=packet.dealer, page_number=first, is_open=False)
         for s, section in enumerate(packet.sections):
-            starts = [add(rendered[(p, s, k)]) for k, part in enumerate(section.parts) for _ in range(part.copies)]
+            starts = [add(rendered[(p, s, k)], part.copies) for k, part in enumerate(section.parts)]
             writer.add_outline_item(title=section.title, page_number=starts[0], parent=dealer_mark)
         labels += [packet.dealer] * (len(writer.pages) - len(labels))
     total = len(writer.pages)
@@ -270,18 +278,18 @@ def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
     sheet.fields = [f for f in sheet.fields if f.key not in SIGN_IN_SHEET_SKIP]
     links = [public_url("phone.sign_in", token=i.token) for i in invitations]
     lines = [{"name": i.name, "mobile": i.mobile or "", "plate": i.plate or "",
-              "qr": qr_svg(link, scale=SHEET_QR_SCALE, mask=0, border=1)}
-             for i, link in zip(invitations, links, strict=True)]
+              "qr": _qr_slot(link, SHEET_QR_SCALE, border=1)} for i, link in zip(invitations, links, strict=True)]
     lines += [{}] * (-len(lines) % SIGN_IN_SHEET_ROWS or (0 if lines else SIGN_IN_SHEET_ROWS))
     per_part = max(SIGN_IN_SHEET_ROWS, ROWS_PER_PART // SIGN_IN_SHEET_ROWS * SIGN_IN_SHEET_ROWS)
-    add("sign_in", [Part(_page("reports/packet_part.html", docs=[sheet], rows=lines[i:i + per_part], start=i,
-                               kind="sign_in", qr=bool(invitations), landscape=True), landscape=True)
+    add("sign_in", [_qr_part(_page("reports/packet_part.html", docs=[sheet], rows=lines[i:i + per_part], start=i,
+                                   kind="sign_in", qr=bool(invitations), landscape=True), landscape=True)
                     for i in range(0, len(lines), per_part)])
 
     if "qr_labels" in chosen:
-        labels = [(i.name, mask_plate(i.plate), link) for i, link in zip(invitations, links, strict=True)]
-        add("qr_labels", [Part(_page("reports/packet_part.html", kind="qr_labels",
-                                     labels=labels[i:i + LABELS_PER_PART]))
+        labels = [(i.name, mask_plate(i.plate), _qr_slot(link, LABEL_QR_SCALE))
+                  for i, link in zip(invitations, links, strict=True)]
+        add("qr_labels", [_qr_part(_page("reports/packet_part.html", kind="qr_labels",
+                                         labels=labels[i:i + LABELS_PER_PART]))
                           for i in range(0, len(labels), LABELS_PER_PART)])
 
     feedback = _documents(Feedback, [], "顾客信息回馈表", defaults)[0]
@@ -307,6 +315,23 @@ def dealer_sections(campaign: Campaign, dealer: Dealer, user: User, *,
     if "kpis" in chosen:
         add("kpis", [_kpi_part(campaign, dealer, user)])
     return sections
+
+
+# --- QR codes, drawn only when a packet is rendered ------------------------------------------------
+# A part with codes holds a slot per code, naming the link; the fingerprint reads the slots (the
+# links), and the codes, most of the time spent building a packet, are drawn only when it renders.
+# No record text can forge a slot: Jinja escapes every "<" of it.
+QR_SLOT = re.compile(r"<!--qr (\S+) (\d+) (\S+)-->")
+
+
+def _qr_slot(link: str, scale: float, border: int = 2) -> Markup:
+    return Markup(f"<!--qr {scale:g} {border} {link}-->")
+
+
+def _qr_part(html: str, landscape: bool = False) -> Part:
+    def make() -> str:
+        return QR_SLOT.sub(lambda m: qr_svg(m[3], scale=float(m[1]), mask=0, border=int(m[2])), html)
+    return Part(html, landscape, make=make)
 
 
 def _kpi_part(campaign: Campaign, dealer: Dealer, user: User) -> Part:

@@ -92,12 +92,12 @@ def images_on(pdf: bytes, page: int) -> int:
 
 def test_it_prints_each_invitations_sign_in_qr_on_its_sheet_row_and_label(personas, records):
     invitations = db.session.scalars(select(CustomerInvitation)).all()
-    sections = {s.key: "".join(part.html for part in s.parts)
+    sections = {s.key: "".join(part.page() for part in s.parts)
                 for s in packet_module.dealer_sections(personas.campaign, personas.dealer_a, personas.coach)}
     rows = sections["sign_in"].split("<tr>")
     for invitation in invitations:  # the code a phone reads is the invitation's own sign-in link
         link = public_url("phone.sign_in", token=invitation.token)
-        assert str(qr_svg(link, scale=4, mask=0)) in sections["qr_labels"]
+        assert str(qr_svg(link, scale=packet_module.LABEL_QR_SCALE, mask=0)) in sections["qr_labels"]
         row = next(r for r in rows if f">{invitation.name}<" in r)
         assert str(qr_svg(link, scale=packet_module.SHEET_QR_SCALE, mask=0, border=1)) in row
     html = sections["qr_labels"]
