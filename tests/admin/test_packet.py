@@ -120,7 +120,8 @@ def test_it_serves_the_kept_packet_until_a_record_changes(client_for, personas, 
     calls = []
     monkeypatch.setattr(packet_module, "render_pdf", lambda *a, **k: calls.append(1) or b"")
     monkeypatch.setattr(packet_module.charts, "render", lambda *a, **k: calls.append(1) or b"")
-    assert client.get(url(personas)).get_data() == first and calls == []  # no PDF, no chart drawn
+    monkeypatch.setattr(packet_module, "qr_svg", lambda *a, **k: calls.append(1) or "")
+    assert client.get(url(personas)).get_data() == first and calls == []  # no PDF, chart or QR code drawn
     invitation = db.session.query(CustomerInvitation).filter_by(name="张伟").one()
     invitation.plate = "京B54321"
     db.session.commit()
