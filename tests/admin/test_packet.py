@@ -16,7 +16,7 @@ from models import (CoachingVisit, CustomerInvitation, DailyFlow, PlanGoal, Plan
 from reports import packet as packet_module
 from reports import packet_job
 from models.campaign import PACKET_SECTIONS as SECTIONS
-from reports.pdf import PdfError
+from reports.pdf import PdfError, render_pdf
 from reports.qr import public_url, qr_svg
 from tests.reports.test_pdf import RADICALS, has_page_number, page_count, pdftotext
 
@@ -102,6 +102,14 @@ def test_it_prints_each_invitations_sign_in_qr_on_its_sheet_row_and_label(person
         assert str(qr_svg(link, scale=packet_module.SHEET_QR_SCALE, mask=0, border=1)) in row
     html = sections["qr_labels"]
     assert "13911112222" not in html and "京A12345" not in html  # the plate masked, no mobile
+
+
+def test_it_prints_the_labels_24_a_page(app):
+    labels = [(f"顾客{n}", "京A***45", packet_module._qr_slot(f"http://127.0.0.1:5000/signin/{n:024d}",
+                                                          packet_module.LABEL_QR_SCALE)) for n in range(100)]
+    part = packet_module._qr_part(packet_module._page("reports/packet_part.html", kind="qr_labels", labels=labels))
+    pdf = render_pdf(part.page(), wkhtmltopdf=app.config["WKHTMLTOPDF"], stamp=False)
+    assert [pdftotext(pdf, n).count("到店扫码签到") for n in range(1, page_count(pdf) + 1)] == [24, 24, 24, 24, 4]
 
 
 def test_it_returns_404_for_another_dealers_packet(client_for, personas, records):
