@@ -50,7 +50,7 @@ def main() -> None:
     from models import (Campaign, CoachingVisit, CustomerInvitation, DailyFlow, DailyFlowSlot, Dealer,
                         Participation, Region, Trainee, TrainingSession, User, db)
     from models.base import Base
-    from reports import packet
+    from reports import packet, qr
     from reports.pdf import render_pdf
 
     app = create_app(TestConfig())
@@ -96,6 +96,7 @@ def main() -> None:
         # one call per record or blank copy; the invitation list and the sign-in sheets whole
         # (each download builds its own page, so building the HTML is timed as for the packet)
         packet.DOCS_PER_PART, packet.ROWS_PER_PART = 1, 10**9
+        qr._drawing.cache_clear()  # each single download draws its own QR codes
         start, cpu = time.perf_counter(), cpu_seconds()
         singles = packet.dealer_packet(campaign, dealer, hq, copies=copies)
         single_pages, repeats_s = 0, 0.0
