@@ -83,29 +83,40 @@ def test_it_gives_existing_invitations_and_sign_ins_their_own_link_tokens(empty_
         db.engine.dispose()
 
 
+
+# rows written straight into an older schema, for the migrations that change existing data
+STAMPS, NOW = "created_at, updated_at, version_id", "'2014-01-20 01:00:00', '2014-01-20 01:00:00', 1"
+DEALER_AND_CAMPAIGN = (
+    f"INSERT INTO region (id, code, name, {STAMPS}) VALUES (1, 'N', '华北区', {NOW})",
+    f"INSERT INTO dealer (id, code, name, region_id, active, {STAMPS}) VALUES (1, 'A01', '甲', 1, true, {NOW})",
+    f"INSERT INTO campaign (id, name, type, starts_on, ends_on, phase, {STAMPS}) "
+    f"VALUES (1, '回娘家', 'homecoming', '2014-01-15', '2014-02-17', 'execution', {NOW})")
+
+
+def upgrade_with_rows(revision: str, *rows: str) -> None:
+    """The schema at `revision`, holding a dealer, a campaign and `rows`."""
+    upgrade(revision=revision)
+    with db.engine.begin() as conn:
+        for sql in (*DEALER_AND_CAMPAIGN, *rows):
+            conn.execute(text(sql))
+
+
 def test_it_links_existing_sign_ins_and_work_orders_to_customers(empty_database_url, monkeypatch):
     monkeypatch.setenv("TEST_DATABASE_URL", empty_database_url)
     app = create_app(TestConfig())
-    stamps = "created_at, updated_at, version_id"
-    now = "'2014-01-20 01:00:00', '2014-01-20 01:00:00', 1"
+    stamps, now = STAMPS, NOW
     with app.app_context():
-        upgrade(revision="691bf8d369b5")  # the schema just before the customer chain
-        with db.engine.begin() as conn:
-            for sql in (
-                f"INSERT INTO region (id, code, name, {stamps}) VALUES (1, 'N', '华北区', {now})",
-                f"INSERT INTO dealer (id, code, name, region_id, active, {stamps}) VALUES (1, 'A01', '甲', 1, true, {now})",
-                f"INSERT INTO campaign (id, name, type, starts_on, ends_on, phase, {stamps}) "
-                f"VALUES (1, '回娘家', 'homecoming', '2014-01-15', '2014-02-17', 'execution', {now})",
-                f"INSERT INTO customer_invitation (id, name, mobile, plate, vin, model, source, contact_status, "
-                f"token, campaign_id, dealer_id, {stamps}) VALUES (1, '张伟', '13812345678', '京A12345', "
-                f"'LFV2A21K0D3123456', '朗逸', 'dms', 'booked', 'invitation-token-1', 1, 1, {now})",
-                f"INSERT INTO sign_in (id, arrived_at, name, plate, channel, gift_given, sticker_applied, walk_in, "
-                f"feedback_token, campaign_id, dealer_id, {stamps}) VALUES (1, '2014-01-20 01:30:00', '张伟', "
-                f"'京A12345', 'desk', false, false, false, 'feedback-token-1', 1, 1, {now})",
-                f"INSERT INTO work_order (id, number, visited_on, sign_in_id, labor_hours, customer_signed, "
-                f"campaign_id, dealer_id, {stamps}) VALUES (1, 'A01-20140120-001', '2014-01-20', 1, 0, false, 1, 1, "
-                f"{now})"):
-                conn.execute(text(sql))
+        upgrade_with_rows(
+            "691bf8d369b5",  # the schema just before the customer chain
+            f"INSERT INTO customer_invitation (id, name, mobile, plate, vin, model, source, contact_status, "
+            f"token, campaign_id, dealer_id, {stamps}) VALUES (1, '张伟', '13812345678', '京A12345', "
+            f"'LFV2A21K0D3123456', '朗逸', 'dms', 'booked', 'invitation-token-1', 1, 1, {now})",
+            f"INSERT INTO sign_in (id, arrived_at, name, plate, channel, gift_given, sticker_applied, walk_in, "
+            f"feedback_token, campaign_id, dealer_id, {stamps}) VALUES (1, '2014-01-20 01:30:00', '张伟', "
+            f"'京A12345', 'desk', false, false, false, 'feedback-token-1', 1, 1, {now})",
+            f"INSERT INTO work_order (id, number, visited_on, sign_in_id, labor_hours, customer_signed, "
+            f"campaign_id, dealer_id, {stamps}) VALUES (1, 'A01-20140120-001', '2014-01-20', 1, 0, false, 1, 1, "
+            f"{now})")
         upgrade()
         with db.engine.connect() as conn:
             customer = conn.execute(text("SELECT id, name, mobile, dealer_id FROM customer")).one()
@@ -123,23 +134,17 @@ def test_it_links_existing_sign_ins_and_work_orders_to_customers(empty_database_
 def test_it_keeps_the_first_feedback_of_a_visit_linked_and_every_answer(empty_database_url, monkeypatch):
     monkeypatch.setenv("TEST_DATABASE_URL", empty_database_url)
     app = create_app(TestConfig())
-    stamps, now = "created_at, updated_at, version_id", "'2014-01-20 01:00:00', '2014-01-20 01:00:00', 1"
+    stamps, now = STAMPS, NOW
     with app.app_context():
-        upgrade(revision="b8c4e1a7d2f0")  # the schema before one-feedback-per-visit
-        with db.engine.begin() as conn:
-            for sql in (
-                f"INSERT INTO region (id, code, name, {stamps}) VALUES (1, 'N', '华北区', {now})",
-                f"INSERT INTO dealer (id, code, name, region_id, active, {stamps}) VALUES (1, 'A01', '甲', 1, true, {now})",
-                f"INSERT INTO campaign (id, name, type, starts_on, ends_on, phase, {stamps}) "
-                f"VALUES (1, '回娘家', 'homecoming', '2014-01-15', '2014-02-17', 'execution', {now})",
-                f"INSERT INTO sign_in (id, arrived_at, name, channel, gift_given, sticker_applied, walk_in, "
-                f"feedback_token, campaign_id, dealer_id, {stamps}) VALUES (1, '2014-01-20 01:30:00', '王芳', "
-                f"'desk', false, false, false, 'feedback-token-1', 1, 1, {now})",
-                *(f"INSERT INTO feedback (id, filled_on, sign_in_id, customer_name, nps, wants_complaint, campaign_id, "
-                  f"dealer_id, {stamps}) VALUES ({n}, '2014-01-20', {visit}, '王芳', {n}, false, 1, 1, {now})"
-                  for n, visit in ((1, "NULL"), (2, 1), (3, 1), (4, "NULL"))),
-                f"INSERT INTO feedback_rating (id, feedback_id, item, score) VALUES (1, 3, '环境', 4)"):
-                conn.execute(text(sql))
+        upgrade_with_rows(
+            "b8c4e1a7d2f0",  # the schema before one-feedback-per-visit
+            f"INSERT INTO sign_in (id, arrived_at, name, channel, gift_given, sticker_applied, walk_in, "
+            f"feedback_token, campaign_id, dealer_id, {stamps}) VALUES (1, '2014-01-20 01:30:00', '王芳', "
+            f"'desk', false, false, false, 'feedback-token-1', 1, 1, {now})",
+            *(f"INSERT INTO feedback (id, filled_on, sign_in_id, customer_name, nps, wants_complaint, campaign_id, "
+              f"dealer_id, {stamps}) VALUES ({n}, '2014-01-20', {visit}, '王芳', {n}, false, 1, 1, {now})"
+              for n, visit in ((1, "NULL"), (2, 1), (3, 1), (4, "NULL"))),
+            f"INSERT INTO feedback_rating (id, feedback_id, item, score) VALUES (1, 3, '环境', 4)")
         upgrade()
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, sign_in_id FROM feedback ORDER BY id")).all()
