@@ -155,3 +155,25 @@ def test_it_keeps_the_first_feedback_of_a_visit_linked_and_every_answer(empty_da
         downgrade(revision="b8c4e1a7d2f0")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_it_keeps_users_and_what_points_at_them_through_a_rebuilt_user_table(empty_database_url, monkeypatch):
+    # SQLite rebuilds a table to alter it (batch mode): with foreign keys enforced, dropping the old
+    # `user` table failed on the rows pointing at it, or cascaded away the coach's dealers.
+    monkeypatch.setenv("TEST_DATABASE_URL", empty_database_url)
+    app = create_app(TestConfig())
+    with app.app_context():
+        upgrade_with_rows(
+            "691bf8d369b5",  # the schema before user.session_token
+            f'INSERT INTO "user" (id, username, full_name, role, locale, active, password_hash, {STAMPS}) '
+            f"VALUES (1, 'coach1', '李教练', 'coach', 'zh_Hans_CN', true, 'x', {NOW})",
+            "INSERT INTO coach_dealer (user_id, dealer_id) VALUES (1, 1)",
+            "INSERT INTO audit_log (id, at, user_id, dealer_id, action, entity) "
+            "VALUES (1, '2014-01-20 01:00:00', 1, 1, 'login', 'user')")
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT user_id, dealer_id FROM coach_dealer")).all() == [(1, 1)]
+            assert conn.execute(text("SELECT user_id FROM audit_log")).scalar() == 1
+            assert len(conn.execute(text('SELECT session_token FROM "user"')).scalar()) == 32
+        db.session.remove()
+        db.engine.dispose()
