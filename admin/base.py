@@ -26,6 +26,7 @@ from flask_admin.model import typefmt
 from flask_babel import Domain
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_words
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -230,6 +231,30 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"  # words 
 ADMIN_WORDS = Domain([flask_admin_translations.__path__[0], str(TRANSLATIONS)], domain="admin")
 
 
+class FormWords:
+    """Validation messages: WTForms' catalogue, then Flask-Admin's and ours (ADMIN_WORDS). Flask-Admin's
+    fields ask their form for words only its catalogue has ("Not a valid choice"), and WTForms' zh
+    catalogue leaves some fuzzy, i.e. English ("'x' is not a valid choice for this field.")."""
+
+    def gettext(self, string: str) -> str:
+        said = wtforms_words.gettext(string)
+        return said if said != string else ADMIN_WORDS.get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        said = wtforms_words.ngettext(singular, plural, n)
+        return said if said not in (singular, plural) else \
+            ADMIN_WORDS.get_translations().ungettext(singular, plural, n)
+
+
+FORM_WORDS = FormWords()
+
+
+class AdminForm(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> FormWords:
+            return FORM_WORDS
+
+
 class RoleGate:
     """Who may open a screen or page: signed in with one of `read_roles`. Everyone else is sent to
     sign in, or gets 403 when signed in. The one access rule of every admin view."""
@@ -259,7 +284,7 @@ class SecureModelView(RoleGate, ListAtScaleMixin, ExcelImportMixin, PrintMixin, 
     read_roles: ClassVar[frozenset[str]] = ALL_ROLES
     write_roles: ClassVar[frozenset[str]] = frozenset({"hq_admin"})
     delete_roles: ClassVar[frozenset[str] | None] = None  # None: the write roles but NEVER_DELETE
-    form_base_class = FlaskForm
+    form_base_class = AdminForm
     model_form_converter = ModelConverter
     filter_converter = UTCFilterConverter()
     column_type_formatters = TYPE_FORMATTERS

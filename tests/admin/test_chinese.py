@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -301,3 +302,62 @@ def test_it_says_in_chinese_which_typed_filter_date_it_cannot_read(client_for, p
     arg = _filter_arg(client.get("/admin/callback/").get_data(as_text=True), "应回访日期", "等于")
     html = client.get(f"/admin/callback/?flt0_{arg}=2014-13-45").get_data(as_text=True)
     assert "日期“2014-13-45”无法识别" in html
+
+
+def _nonsense_for_every_field(page: str) -> dict[str, str]:
+    """A form's every input, and one row of each inline list, filled with "abc": each select and
+    number gets a value it cannot take."""
+    form = page[page.find('class="admin-form'):]
+    skip = {"csrf_token", "_add_another", "_continue_editing", "next", "locale"}
+    top = re.sub(r'<div class="inline-field-template.*?</div>\s*</div>', "", form, flags=re.S)
+    data = {name: "abc" for name in re.findall(r'name="([^"]+)"', top) if name not in skip}
+    rows = re.findall(r'<div class="inline-field" id="([^"]+)">.*?'
+                      r'<div class="inline-field-template d-none">(.*?)</div>\s*</div>', form, re.S)
+    for list_id, template in rows:
+        data |= {f"{list_id}-0-{name}": "abc" for name in re.findall(r'name="([^"]+)"', html.unescape(template))
+                 if name not in skip}
+    return data
+
+
+@pytest.mark.parametrize("role", ["hq", "coord_a"])
+def test_it_answers_nonsense_in_every_form_in_chinese(client_for, personas, role):
+    """Flask-Admin's own field messages ("Not a valid choice") and WTForms' (its zh catalogue leaves
+    "… is not a valid choice for this field." untranslated) come back in Chinese."""
+    client = client_for(getattr(personas, role))
+    found = {}
+    for _, model, _, _ in SCREENS:
+        url = f"/admin/{model.__tablename__}/new/"
+        page = client.get(url)
+        if page.status_code != 200:
+            continue
+        response = client.post(url, _nonsense_for_every_field(page.get_data(as_text=True)), csrf_from=url,
+                               follow_redirects=True)
+        if words := english_words(response.get_data(as_text=True), USERNAMES | {"abc"}):
+            found[url] = words
+    assert not found, "\n".join(f"{u}: {sorted(w)}" for u, w in found.items())
+
+
+def test_it_flashes_create_edit_and_delete_in_chinese(client_for, personas):
+    """Flask-Admin's flashes after each kind of save and delete, one by one and in bulk."""
+    from models import Region
+
+    client = client_for(personas.hq)
+    pages = [client.post("/admin/region/new/", {"code": "R9", "name": "华北"}, follow_redirects=True)]
+    region = db.session.scalar(select(Region).where(Region.code == "R9"))
+    edit = f"/admin/region/edit/?id={region.id}"
+    pages.append(client.post(edit, {"code": "R9", "name": "华北区"}, follow_redirects=True))
+    pages.append(client.post(edit, {"code": "R9", "name": "华北区", "_continue_editing": "1"},
+                             follow_redirects=True))
+    pages.append(client.post("/admin/region/delete/", {"id": str(region.id)}, csrf_from="/admin/region/",
+                             follow_redirects=True))
+    db.session.expunge_all()  # SQLite may give the deleted row's id to the next one
+    db.session.add_all([Region(code="Q1", name="华东"), Region(code="Q2", name="华南")])
+    db.session.commit()
+    ids = [str(pk) for pk in db.session.scalars(select(Region.id).where(Region.code.like("Q%")))]
+    pages.append(client.post("/admin/region/action/", {"action": "delete", "rowid": ids},
+                             csrf_from="/admin/region/", follow_redirects=True))
+    flashes = [re.sub(r"\s+", "", re.sub(r"<[^>]+>|&times;", "", flash)) for page in pages for flash in
+               re.findall(r'class="alert alert-(?:success|danger|info)[^"]*"[^>]*>(.*?)</div>',
+                          page.get_data(as_text=True), re.S)]
+    assert "创建记录成功。" in flashes and "保存记录成功" in flashes and "2条记录被成功删除。" in flashes
+    assert not english_words(" ".join(flashes))
