@@ -78,14 +78,19 @@ class _VisibleText(HTMLParser):
 USERNAMES = {"hq", "rm", "coach", "cc", "coord", "sa", "a", "b", "c"}  # logins are typed data: coord_a
 
 
-def english_words(html: str, own: set[str] = frozenset()) -> set[str]:
-    parser = _VisibleText()
-    parser.feed(html)
-    text = re.sub(r"https?://\S+", " ", " ".join(parser.parts))  # a link shown to copy is not a word
+def english_in_text(text: str, own: set[str] = frozenset()) -> set[str]:
+    """The English words of a text a person reads (a page's visible text, a PDF's pdftotext)."""
+    text = re.sub(r"https?://\S+", " ", text)  # a link shown to copy is not a word
     # a plate or number typed as an example (粤BD12345) and single capital letters (不含 I、O、Q) are
     # codes, not words
     return {w for w in re.findall(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])", text)
             if w not in ALLOWED and w not in own and not re.fullmatch(r"[A-Z]", w)}
+
+
+def english_words(html: str, own: set[str] = frozenset()) -> set[str]:
+    parser = _VisibleText()
+    parser.feed(html)
+    return english_in_text(" ".join(parser.parts), own)
 
 
 def test_it_finds_english_words_in_visible_text_only():

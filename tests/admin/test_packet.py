@@ -18,6 +18,7 @@ from reports import packet_job
 from models.campaign import PACKET_SECTIONS as SECTIONS
 from reports.pdf import PdfError, render_pdf
 from reports.qr import public_url, qr_svg
+from tests.admin.test_chinese import USERNAMES, english_in_text
 from tests.reports.test_pdf import RADICALS, has_page_number, page_count, pdftotext
 
 
@@ -68,6 +69,7 @@ def test_it_builds_the_dealer_packet(client_for, personas, records, packet_dir):
         assert word in text, word
     assert re.search(r"^车$", text, re.M)  # a customer named 车, exactly as stored
     assert RADICALS.findall(text) == []
+    assert english_in_text(text, USERNAMES) == set()
     assert len(list(packet_dir.glob("*.pdf"))) == 1
     # the contents and the bookmarks point at the right pages
     reader = PdfReader(io.BytesIO(pdf))

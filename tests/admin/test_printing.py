@@ -12,6 +12,7 @@ from admin.views import SCREENS
 from models import (Customer, Notification, Participation, PlanGoal, PlanMeeting, User, Vehicle, WorkOrder,
                     WorkOrderItem, db)
 from models.checklists import DEFAULT_21
+from tests.admin.test_chinese import USERNAMES, _chinese_test_data, english_in_text, english_words
 from tests.factories import make_row
 from tests.reports.test_pdf import RADICALS, SAMPLE, has_page_number, page_count, pdftotext
 
@@ -35,7 +36,7 @@ def work_order(personas):
     customer = Customer(dealer=personas.dealer_a, name="张伟", mobile="13911112222")
     vehicle = Vehicle(dealer=personas.dealer_a, customer=customer, plate="京A12345",
                       vin="LSVAU2180N2183294", model="马自达6")
-    order = WorkOrder(campaign=personas.campaign, dealer=personas.dealer_a, number="WO-2014-0001",
+    order = WorkOrder(campaign=personas.campaign, dealer=personas.dealer_a, number="BJ001-20140120-001",
                       visited_on=dt.date(2014, 1, 20), customer=customer, vehicle=vehicle,
                       mileage_km=56000, advisor=personas.sa_a, technician="李强",
                       labor_hours=Decimal("1.50"), customer_signed=True,
@@ -56,7 +57,7 @@ def test_it_prints_a_work_order_in_triplicate(client_for, personas, work_order):
     response = client_for(personas.sa_a).get(f"/admin/work_order/print/?id={work_order.id}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    for word in COPIES + ["免费检测报告", "张伟", "京A12345", "马自达6", "WO-2014-0001", "顾客签字",
+    for word in COPIES + ["免费检测报告", "张伟", "京A12345", "马自达6", "BJ001-20140120-001", "顾客签字",
                           "检测项目", "实测数据", "检测结果", "专家建议", "3.5 mm", "立即更换"]:
         assert word in html
     assert html.count('class="copy"') == 3
@@ -72,6 +73,7 @@ def test_it_renders_the_work_order_pdf_as_searchable_text(client_for, personas, 
     for word in SAMPLE.split() + COPIES:
         assert word in text, word
     assert RADICALS.findall(text) == []
+    assert english_in_text(text, USERNAMES) == set()
     total = page_count(pdf)
     assert total == 3  # one A4 page per copy
     for number in range(1, total + 1):
@@ -132,11 +134,15 @@ def test_it_prints_a_record_of_every_screen(client_for, personas, screen):
     extra = {"user_id": personas.hq.id} if model is Notification else {}
     row = _row(model, personas, personas.dealer_a, **extra)
     db.session.commit()
+    _chinese_test_data()
+    db.session.commit()
     response = client_for(personas.hq).get(f"/admin/{model.__tablename__}/print/?id={row.id}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert name in html or model is WorkOrder
     assert "password" not in html.lower()
+    logins = set(re.findall(r"[A-Za-z]+", getattr(row, "username", "")))  # typed data
+    assert english_words(html, USERNAMES | logins) == set()  # its PDF is this page through wkhtmltopdf
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=_ids(SCREENS))
@@ -150,6 +156,7 @@ def test_it_renders_the_blank_form_of_every_screen(client_for, personas, screen)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = pdftotext(pdf.get_data())
     assert RADICALS.findall(text) == []
+    assert english_in_text(text) == set()
     assert has_page_number(text, 1, page_count(pdf.get_data()))
 
 

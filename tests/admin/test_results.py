@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from models import WorkOrder, db
+from tests.admin.test_chinese import USERNAMES, english_in_text
 
 
 def test_it_hides_the_paid_amount_of_a_work_order_from_the_call_center(personas, client_for):
@@ -145,6 +146,7 @@ def test_it_prints_the_dealer_closing_report_as_a_searchable_pdf(personas, clien
                   "活动结束会议结论"):
         assert words in text, words
     assert "北京乙特约店" not in text and "广州丙特约店" not in text
+    assert english_in_text(text, USERNAMES) == set()
     assert has_page_number(pdftotext(response.data, page=1), 1, page_count(response.data))
     assert b"/Subtype /Image" in response.data or b"/Subtype/Image" in response.data  # the charts
     other = f"/admin/results/report.pdf?campaign={c.id}&dealer={personas.dealer_b.id}"
@@ -158,6 +160,7 @@ def test_it_prints_the_campaign_closing_report_for_hq(personas, client_for):
     response = client_for(personas.hq).get(f"/admin/results/report.pdf?campaign={personas.campaign.id}")
     text = pdftotext(response.data)
     assert "2014车主回娘家 总结报告" in text and "每周营业收入与基期对比" in text and "-20.0" in text
+    assert english_in_text(text, USERNAMES) == set()
 
 
 def test_it_says_so_when_there_is_no_campaign_yet(app, client_for):
