@@ -94,6 +94,9 @@ def test_it_imports_only_valid_rows_and_returns_the_rejected(client_for, persona
     preview = upload(client, SCREEN, csv_file(INVITATION_HEADINGS, rows), "x.csv",
                      campaign_id=personas.campaign.id)
     token = token_of(preview)
+    # issue 14: the button was light grey on white, nearly invisible
+    assert 'class="btn btn-outline-danger" href="/admin/customer_invitation/import/rejected.csv' \
+        in preview.get_data(as_text=True)
     done = confirm(client, SCREEN, token, mode="valid_only")
     assert done.status_code == 200 and "已导入 <strong>3</strong> 行" in done.get_data(as_text=True)
     assert _count(CustomerInvitation) == 3
