@@ -176,11 +176,13 @@ def test_it_edits_a_draft_template_and_creates_a_new_version(client_for, persona
     draft = db.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.version == 2))
     assert draft is not None and draft.fixed is False and len(draft.items) == len(fixed.items)
     url = f"/admin/checklist_template/edit/?id={draft.id}"
-    response = client.post(url, _template_form(draft, **{"items-0-name": "制动液含水量", "fixed": "y"}),
+    response = client.post(url, _template_form(draft, **{"items-0-name": "制动液含水量", "fixed": "y",
+                                                      "items-0-reference": "含水量 ≤ 3%"}),
                            csrf_from=url)
     assert response.status_code == 302, _page(response)[-2000:]
     db.session.expire_all()
     assert draft.fixed is True and draft.items[0].name == "制动液含水量"
+    assert draft.items[0].reference == "含水量 ≤ 3%"  # the 客户联's 标准对比 value, per template item
     assert fixed.items[0].name != "制动液含水量"  # the old version is untouched
     # a brand-new template may be created fixed at once
     new = client.post("/admin/checklist_template/new/", {"name": "五一18项检测", "version": "1", "fixed": "y",
