@@ -46,8 +46,18 @@
     return day + ' ' + pad(m[1]) + ':' + m[2];
   }
 
+  // What a date field holds: a form's field says it in data-role; a list filter's input has only
+  // the date format Flask-Admin's filters.js gives it, and its picker (one day, or a range).
+  function roleOf(input) {
+    var role = input.getAttribute('data-role');
+    if (role) { return role; }
+    var picker = $(input).data('daterangepicker');
+    var kind = input.getAttribute('data-date-format').indexOf('HH') > 0 ? 'datetime' : 'date';
+    return kind + (picker && !picker.singleDatePicker ? 'rangepicker' : 'picker');
+  }
+
   function tidy(input) {
-    var role = input.getAttribute('data-role') || '';
+    var role = roleOf(input);
     var one = role.indexOf('datetime') === 0 ? tidyDateTime : tidyDate;
     var sides = input.value.split(RANGE);
     if (!input.value.trim() || (sides.length > 1 && role.indexOf('range') < 0)) { return; }
@@ -83,7 +93,8 @@
     });
   }
 
-  $(document).on('change focusout', 'input[data-role$="picker"]', function () { tidy(this); });
+  $(document).on('change focusout', 'input[data-role$="picker"], input.filter-val[data-date-format^="YYYY"]',
+                 function () { tidy(this); });
 
   $(function () {
     // The server checks every field and says what is wrong in Chinese; the browser's own

@@ -148,6 +148,23 @@ def test_it_runs_the_execution_day_from_arrival_to_callback(page, live_server, p
     callback = db.session.scalar(select(Callback))
     assert callback is not None and callback.work_order_id == order.id, page.inner_text("body")[:2000]
 
+    # the list filter takes a date typed key by key the same way (a second callback, due a day later)
+    db.session.add(Callback(campaign_id=personas.campaign.id, dealer_id=personas.dealer_a.id,
+                            customer_name="李娜", due_on=dt.date(2014, 1, 28)))
+    db.session.commit()
+    page.goto(f"{live_server}/admin/callback/")
+    page.click("a.dropdown-toggle:has-text('添加筛选器')")
+    page.click(".field-filters a.filter:text-is('应回访日期')")
+    value = page.locator("table.filters input.filter-val")
+    value.press_sequentially("2014/1/27", delay=10)
+    value.press("Tab")
+    assert value.input_value() == "2014-01-27"
+    shots(page, "16-callback-list-filter")
+    _no_english(page)
+    page.click("#filter_form button[type=submit]")
+    rows = page.inner_text("table.model-list")
+    assert "张伟" in rows and "李娜" not in rows, rows
+
     page.goto(f"{live_server}/admin/feedback/new/?sign_in={sign_in.id}")
     assert page.locator("input[name=customer_name]").input_value() == "张伟"
     shots(page, "15-feedback")
