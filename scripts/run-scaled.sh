@@ -6,20 +6,17 @@
 # stopped again when supervisord ends. --no-setup skips migrations and demo data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/.venv/bin:$PATH" PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-export WEB_PORT="${WEB_PORT:-5000}" PREFECT_PORT="${PREFECT_PORT:-4200}" PG_PORT="${PG_PORT:-5433}"
 export CAMPAIGN_DESK_RUN_DIR="${CAMPAIGN_DESK_RUN_DIR:-$PWD/instance/run-scaled}"
-export CAMPAIGN_DESK_WORK_POOL="${CAMPAIGN_DESK_WORK_POOL:-campaign-desk}"
 export PREFECT_HOME="${PREFECT_HOME:-$PWD/instance/prefect-scaled}"
-export PREFECT_API_URL="${PREFECT_API_URL:-http://127.0.0.1:$PREFECT_PORT/api}"
-export PREFECT_UI_URL="${PREFECT_UI_URL:-http://127.0.0.1:$PREFECT_PORT}"
-export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$WEB_PORT}"
-export PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
+source scripts/common.sh
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PG_PORT="${PG_PORT:-5433}"
+export CAMPAIGN_DESK_WORK_POOL="${CAMPAIGN_DESK_WORK_POOL:-campaign-desk}"
 export PREFECT_WORKER_QUERY_SECONDS="${PREFECT_WORKER_QUERY_SECONDS:-2}"
 # a worker stopped by TERM hands its running flows back (Scheduled) instead of letting them crash
 export PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR=reschedule
-[ -f instance/fonts.conf ] && export FONTCONFIG_FILE="$PWD/instance/fonts.conf"
-mkdir -p instance "$PREFECT_HOME" "$CAMPAIGN_DESK_RUN_DIR"
+# flow runs beat every 30 s (Prefect's shortest); one silent for 90 s — its machine or worker died
+# while it ran — is marked Crashed and its campaign restarted on a live worker (workflows/pool.py)
+export PREFECT_FLOWS_HEARTBEAT_FREQUENCY="${PREFECT_FLOWS_HEARTBEAT_FREQUENCY:-30}"
 
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${PREFECT_API_DATABASE_CONNECTION_URL:-}" ]; then
   PGBIN=/usr/lib/postgresql/15/bin PGDIR="$PWD/instance/pg"

@@ -3,17 +3,10 @@
 # (deploy/supervisord.conf): a process that dies is restarted; Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/.venv/bin:$PATH"
-export WEB_PORT="${WEB_PORT:-5000}" PREFECT_PORT="${PREFECT_PORT:-4200}"
 export CAMPAIGN_DESK_RUN_DIR="${CAMPAIGN_DESK_RUN_DIR:-$PWD/instance/run}"
 export PREFECT_HOME="${PREFECT_HOME:-$PWD/instance/prefect}"
-export PREFECT_API_URL="${PREFECT_API_URL:-http://127.0.0.1:$PREFECT_PORT/api}"
-export PREFECT_UI_URL="${PREFECT_UI_URL:-http://127.0.0.1:$PREFECT_PORT}"
-export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$WEB_PORT}"
-export PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
+source scripts/common.sh
 export PREFECT_RUNNER_POLL_FREQUENCY="${PREFECT_RUNNER_POLL_FREQUENCY:-2}"
-[ -f instance/fonts.conf ] && export FONTCONFIG_FILE="$PWD/instance/fonts.conf"
-mkdir -p instance "$PREFECT_HOME" "$CAMPAIGN_DESK_RUN_DIR"
 if [ "${1:-}" != "--no-setup" ]; then
   flask --app app db upgrade
   flask --app app demo-data

@@ -1,8 +1,11 @@
 """Scale-out mode for real: a Prefect server of its own on PostgreSQL, the deployments on a work
 pool (workflows/pool.py) and two `prefect worker` processes, as `make run-scaled` starts them.
-Three campaigns start through the admin; their runs spread over both workers; one worker is
-killed with SIGKILL while the campaigns wait at a gate, and the other resumes every campaign (one
-to its end) without losing an approval; the reconciler runs once a minute for the whole pool.
+Three campaigns start through the admin; their runs spread over both workers. Then a machine
+dies mid-campaign: the worker executing a resumed run is killed with SIGKILL together with its
+flow-run process, while the other campaigns wait at a gate. The silent run is marked Crashed (the
+heartbeat automation of workflows/pool.py) and restarted by the reconciler on the other worker,
+which also resumes every other campaign (one to its end) without losing an approval; the
+reconciler runs once a minute for the whole pool.
 """
 from __future__ import annotations
 
@@ -42,7 +45,9 @@ class Stack:
         self.env.update(PREFECT_API_URL=self.url, PREFECT_HOME=str(tmp / "prefect"), CAMPAIGN_DESK_ENV="test",
                         PYTHONPATH=str(ROOT), CAMPAIGN_DESK_WORK_POOL="campaign-desk-test",
                         PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                        PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR="reschedule", DO_NOT_TRACK="1")
+                        PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR="reschedule", DO_NOT_TRACK="1",
+                        # Prefect's shortest heartbeat; a run silent for two of them is Crashed
+                        PREFECT_FLOWS_HEARTBEAT_FREQUENCY="30", CAMPAIGN_DESK_ZOMBIE_AFTER_S="60")
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         with (self.tmp / f"{name}.log").open("wb") as log:  # the child keeps its own copy
@@ -58,6 +63,11 @@ class Stack:
         log = self.log(name)
         submitted = set(re.findall(r"submitting flow run '([0-9a-f-]{36})'", log))
         return submitted - set(re.findall(r"Aborted submission of flow run '([0-9a-f-]{36})'", log))
+
+    def submissions(self, name: str, run_id: str) -> int:
+        """How often this worker took the run (each resume is taken anew)."""
+        log = self.log(name)
+        return log.count(f"submitting flow run '{run_id}'") - log.count(f"Aborted submission of flow run '{run_id}'")
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -124,6 +134,18 @@ def scaled(app, tmp_path):
             stack.stop()
 
 
+def _children(pid: int) -> list[int]:
+    """A worker's flow-run processes (Prefect starts each in a session of its own)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and f"\nPPid:\t{pid}\n" in (entry / "status").read_text():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def _page(campaign) -> str:
     return f"/admin/gates/?campaign={campaign.id}"
 
@@ -184,17 +206,35 @@ def test_it_spreads_campaigns_over_two_workers_and_finishes_them_after_one_is_ki
                 wait_until(lambda: _paused_at(runs[c.id], "planning"))
             assert all(scaled.executed(w) for w in WORKERS), "both workers take runs"
 
-            # mid-campaign, every campaign waiting at a gate: one machine's worker dies, and the
-            # approvals given now must not be lost — the other worker resumes every run
-            killed, survivor = WORKERS
+            # a machine dies mid-campaign: the first campaign's approval resumes its run, and the worker
+            # executing it is killed with its flow-run process (frozen first, so surely mid-execution)
+            first = campaigns[0]
+            taken = {w: scaled.submissions(w, runs[first.id]) for w in WORKERS}
+            _decide(hq, first, "planning")
+            killed = wait_until(lambda: (_run_state(runs[first.id]) or ("",))[0] == "RUNNING" and next(
+                (w for w in WORKERS if scaled.submissions(w, runs[first.id]) > taken[w]
+                 and _children(scaled.procs[w].pid)), None), every=0.1)
+            survivor = next(w for w in WORKERS if w != killed)
+            frozen = _children(scaled.procs[killed].pid)
+            for pid in frozen:
+                os.kill(pid, signal.SIGSTOP)
+            assert _run_state(runs[first.id])[0] == "RUNNING", "killed while executing, not at a gate"
             scaled.procs[killed].send_signal(signal.SIGKILL)
+            for pid in frozen:
+                os.kill(pid, signal.SIGKILL)
             scaled.procs[killed].wait(10)
             before = scaled.executed(survivor)
-            for c in campaigns:
+            for c in campaigns[1:]:  # approvals given while a machine is down must not be lost
                 _decide(hq, c, "planning")
+            # nothing reports the dead run's end: its silence makes it Crashed and the reconciler
+            # restarts the campaign on the other worker, past the gate its database approval opened
+            dead = runs[first.id]
+            runs[first.id] = wait_until(lambda: reload(first).flow_run_id != dead and reload(first).flow_run_id,
+                                        timeout=360)
+            assert _run_state(dead)[0] == "CRASHED"
             for c in campaigns:
                 wait_until(lambda: _paused_at(runs[c.id], "preparation"))
-            first = campaigns[0]  # and one campaign goes on to the end, on the other worker alone
+            # and one campaign goes on to the end, on the other worker alone
             for index, phase in enumerate(PHASES[1:], start=1):
                 _decide(hq, first, phase)
                 if index + 1 < len(PHASES):
