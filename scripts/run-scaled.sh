@@ -17,6 +17,8 @@ export PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR=reschedule
 # flow runs beat every 30 s (Prefect's shortest); one silent for 90 s — its machine or worker died
 # while it ran — is marked Crashed and its campaign restarted on a live worker (workflows/pool.py)
 export PREFECT_FLOWS_HEARTBEAT_FREQUENCY="${PREFECT_FLOWS_HEARTBEAT_FREQUENCY:-30}"
+# flow runs at once per worker (a large import takes a core); the others wait for a free slot
+export CAMPAIGN_DESK_WORKER_LIMIT="${CAMPAIGN_DESK_WORKER_LIMIT:-4}"
 
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${PREFECT_API_DATABASE_CONNECTION_URL:-}" ]; then
   PGBIN=/usr/lib/postgresql/15/bin PGDIR="$PWD/instance/pg"

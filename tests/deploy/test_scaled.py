@@ -26,6 +26,8 @@ def test_it_runs_two_web_processes_and_two_workers_polling_the_pool(monkeypatch,
     assert groups == {"prefect": ["prefect"], "deployments": ["deployments"],
                       "web": ["web-0", "web-1"], "worker": ["worker-0", "worker-1"]}
     assert "$((WEB_PORT + 0))" in commands["web-0"] and "$((WEB_PORT + 1))" in commands["web-1"]
-    assert "prefect worker start --pool" in commands["worker-1"] and commands["deployments"].endswith(
+    assert "python -m workflows.worker --pool" in commands["worker-1"] and commands["deployments"].endswith(
         "python -m workflows.pool")
+    assert '--limit "$CAMPAIGN_DESK_WORKER_LIMIT"' in commands["worker-1"]
+    assert "CAMPAIGN_DESK_WORKER_LIMIT=" in (ROOT / "scripts" / "run-scaled.sh").read_text()
     assert "run-scaled:" in (ROOT / "Makefile").read_text()

@@ -126,9 +126,9 @@ def scaled(app, tmp_path):
             deploy = subprocess.run([sys.executable, "-m", "workflows.pool"], cwd=tmp_path, env=stack.env,
                                     capture_output=True, text=True, timeout=300)
             assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-            for name in WORKERS:  # no --limit: with one, Prefect 3.8's worker dies on a resumed run
-                stack.start(name, str(BIN / "prefect"), "worker", "start", "--pool", "campaign-desk-test",
-                            "--type", "process", "--name", name)
+            for name in WORKERS:  # with a limit, as make run-scaled: a resumed run must not kill its worker
+                stack.start(name, sys.executable, "-m", "workflows.worker", "--pool", "campaign-desk-test",
+                            "--name", name, "--limit", "2")
             yield stack
         finally:
             stack.stop()
