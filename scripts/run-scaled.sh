@@ -19,6 +19,9 @@ export PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR=reschedule
 export PREFECT_FLOWS_HEARTBEAT_FREQUENCY="${PREFECT_FLOWS_HEARTBEAT_FREQUENCY:-30}"
 # flow runs at once per worker (a large import takes a core); the others wait for a free slot
 export CAMPAIGN_DESK_WORKER_LIMIT="${CAMPAIGN_DESK_WORKER_LIMIT:-4}"
+# finished packets: built by a worker's flow run, downloaded from a web process — one folder for
+# both (on several machines, a shared volume at this path on each; workflows/worker.py checks it)
+export PACKET_DIR="${PACKET_DIR:-$PWD/instance/packets}"
 
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${PREFECT_API_DATABASE_CONNECTION_URL:-}" ]; then
   PGBIN=/usr/lib/postgresql/15/bin PGDIR="$PWD/instance/pg"

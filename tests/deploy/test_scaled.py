@@ -30,4 +30,15 @@ def test_it_runs_two_web_processes_and_two_workers_polling_the_pool(monkeypatch,
         "python -m workflows.pool")
     assert '--limit "$CAMPAIGN_DESK_WORKER_LIMIT"' in commands["worker-1"]
     assert "CAMPAIGN_DESK_WORKER_LIMIT=" in (ROOT / "scripts" / "run-scaled.sh").read_text()
+    assert "export PACKET_DIR=" in (ROOT / "scripts" / "run-scaled.sh").read_text()
+
+
+def test_it_starts_no_worker_without_a_packet_folder_it_can_write(tmp_path):
+    """The campaign packet a worker builds is downloaded from a web process: PACKET_DIR must be named."""
+    from workflows.worker import packet_folder_problem
+
+    assert "PACKET_DIR is not set" in packet_folder_problem({})
+    assert packet_folder_problem({"PACKET_DIR": str(tmp_path / "packets")}) is None
+    (tmp_path / "file").write_text("")
+    assert "is not writable" in packet_folder_problem({"PACKET_DIR": str(tmp_path / "file" / "packets")})
     assert "run-scaled:" in (ROOT / "Makefile").read_text()
