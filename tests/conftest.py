@@ -56,12 +56,19 @@ def database_url(tmp_path_factory) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+# Tests that mostly wait for minutes on processes of their own (a Prefect server and workers,
+# supervisord): started first, on another worker than the "prefect" group, so that the quick
+# tests fill the time around them instead of following them.
+STARTS_FIRST = ("tests/workflows/test_workers.py", "tests/deploy/test_supervisord.py")
+
+
 def pytest_collection_modifyitems(items):
     # One Prefect test server and runner per session: keep every test that needs it on one worker
-    # (`--dist loadgroup` in scripts/test.sh).
+    # (`--dist loadgroup` in scripts/test.sh; xdist hands out the largest group first).
     for item in items:
         if "prefect_runner" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("prefect"))
+    items.sort(key=lambda item: not item.nodeid.startswith(STARTS_FIRST))
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,6 @@ from sqlalchemy import create_engine, make_url, select, text
 from models import Campaign, GateApproval, Participation, db
 from tests.conftest import free_port, reload, wait_until
 
-pytestmark = pytest.mark.xdist_group("prefect")  # one Prefect-heavy test at a time (tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
